@@ -1,0 +1,1 @@
+"""The Widget API: a spec-first Falcon service."""

@@ -1,0 +1,63 @@
+"""The only wiring place: build the Falcon app from settings and the spec."""
+
+import logging
+
+import falcon
+
+from service import errors
+from service.auth.handlers import AuthHandlers
+from service.auth.middleware import AuthMiddleware
+from service.auth.passwords import Passwords
+from service.auth.tokens import Tokens
+from service.contract import ContractMiddleware
+from service.db.connection import UNAVAILABLE, bind, open_database, reset_connection
+from service.docs import DocsHandlers
+from service.ops import OpsHandlers
+from service.routing import add_routes
+from service.settings import Settings
+from service.spec import load_spec
+from service.validation import Validator
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, database=None) -> falcon.App:
+    """Build the app; `database` defaults to the one `settings.database_url` names."""
+    database = bind(database or open_database(settings.database_url))
+    spec = load_spec()
+    tokens = Tokens(settings.secret_key, settings.jwt_algorithm, settings.token_expire_seconds)
+    passwords = Passwords.for_profile(settings.env)
+    validator = Validator(spec.operations, settings.max_body_bytes)
+    app = falcon.App(
+        middleware=[
+            AuthMiddleware(tokens),
+            ContractMiddleware(validator, settings.validate_responses),
+        ]
+    )
+    errors.install(app)
+    app.add_error_handler(UNAVAILABLE, _database_unavailable(database))
+    add_routes(
+        app,
+        spec,
+        {
+            "auth": AuthHandlers(tokens, passwords),
+            "ops": OpsHandlers(database),
+            "docs": DocsHandlers(spec),
+        },
+    )
+    return app
+
+
+def get_app() -> falcon.App:
+    """The app as gunicorn serves it: settings from the environment."""
+    logging.basicConfig(level=logging.INFO)
+    return create_app(Settings.from_env())
+
+
+def _database_unavailable(database):
+    def handle(req, resp, error, params):
+        log.warning("database unavailable on %s %s: %s", req.method, req.path, error)
+        reset_connection(database)
+        errors.render(resp, errors.ServiceUnavailable())
+
+    return handle

@@ -1,0 +1,1 @@
+"""Authentication: tokens, passwords, accounts, the bearer middleware and handlers."""

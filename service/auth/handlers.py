@@ -1,0 +1,65 @@
+"""HTTP handlers for the auth operations: translate requests to account rules and back."""
+
+from datetime import UTC, datetime
+
+from service.auth import accounts
+from service.auth.passwords import Passwords
+from service.auth.tokens import Tokens
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+class AuthHandlers:
+    """auth.* operations."""
+
+    def __init__(self, tokens: Tokens, passwords: Passwords):
+        self.tokens = tokens
+        self.passwords = passwords
+
+    def register(self, req, resp):
+        """Create an account and return a token for it."""
+        body = req.context.inputs.body
+        user = accounts.register(body["email"], body["password"], self.passwords)
+        self._issue_token(resp, user, "successfully registered", 201)
+
+    def login(self, req, resp):
+        """Exchange email and password for a token."""
+        body = req.context.inputs.body
+        user = accounts.authenticate(body["email"], body["password"], self.passwords)
+        self._issue_token(resp, user, "successfully logged in", 200)
+
+    def user(self, req, resp):
+        """Show the token's user and the time left on the token."""
+        user, claims = req.context.user, req.context.claims
+        resp.set_headers(NO_STORE)
+        resp.media = {
+            "email": user.email,
+            "public_id": str(user.public_id),
+            "admin": user.admin,
+            "registered_on": user.registered_on.replace(tzinfo=UTC).isoformat(timespec="seconds"),
+            "token_expires_in": _clock(claims.seconds_left(datetime.now(UTC))),
+        }
+
+    def logout(self, req, resp):
+        """Revoke the presented token for every worker and host."""
+        claims = req.context.claims
+        accounts.revoke(claims.token_id, claims.expires_at)
+        resp.media = {"status": "success", "message": "successfully logged out"}
+
+    def _issue_token(self, resp, user, message: str, status: int) -> None:
+        resp.status = status
+        resp.set_headers(NO_STORE)
+        resp.media = {
+            "status": "success",
+            "message": message,
+            "access_token": self.tokens.issue(str(user.public_id), user.admin),
+            "token_type": "bearer",
+            "expires_in": self.tokens.lifetime_seconds,
+        }
+
+
+def _clock(seconds: int) -> str:
+    """Render seconds as HH:MM:SS, hours unbounded."""
+    minutes, secs = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}"

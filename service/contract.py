@@ -1,0 +1,38 @@
+"""Middleware that holds every request and response to the spec."""
+
+import logging
+
+import falcon
+
+from service.errors import ApiError, render
+from service.routing import PathResource, operation_of
+from service.validation import Validator
+
+log = logging.getLogger(__name__)
+
+
+class ContractMiddleware:
+    """Validate requests before handlers run; in development and testing, responses after."""
+
+    def __init__(self, validator: Validator, check_responses: bool):
+        self.validator = validator
+        self.check_responses = check_responses
+
+    def process_resource(self, req, resp, resource, params):
+        op = operation_of(req, resource)
+        if op is None and isinstance(resource, PathResource):
+            raise falcon.HTTPMethodNotAllowed(sorted(resource.operations))
+        if op is not None:
+            req.context.inputs = self.validator.request(op, req, params)
+
+    def process_response(self, req, resp, resource, req_succeeded):
+        op = operation_of(req, resource)
+        if op is None or not self.check_responses:
+            return
+        problems = self.validator.response(op, resp)
+        if problems:
+            log.error(
+                "RESPONSE BREAKS THE SPEC: %s %s -> %s: %s",
+                req.method, req.path, resp.status, "; ".join(problems),
+            )
+            render(resp, ApiError())

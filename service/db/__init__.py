@@ -1,0 +1,1 @@
+"""Persistence: peewee models, connections and migrations."""

@@ -1,0 +1,41 @@
+"""The peewee models; their tables are created only by migrations."""
+
+import uuid
+from datetime import UTC, datetime
+
+import peewee
+
+db = peewee.DatabaseProxy()
+
+
+def utcnow() -> datetime:
+    """The current time as a naive UTC datetime, the form every column stores."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class BaseModel(peewee.Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class User(BaseModel):
+    public_id = peewee.UUIDField(unique=True, default=uuid.uuid4)
+    email = peewee.CharField(max_length=254, unique=True)
+    password_hash = peewee.CharField(max_length=255)
+    admin = peewee.BooleanField(default=False)
+    registered_on = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "users"
+
+
+class RevokedToken(BaseModel):
+    jti = peewee.CharField(max_length=64, unique=True)
+    expires_at = peewee.DateTimeField(index=True)
+
+    class Meta:
+        table_name = "revoked_tokens"
+
+
+MODELS = (User, RevokedToken)

@@ -1,0 +1,66 @@
+"""Falcon routes built from the spec's paths, each operation bound to its handler.
+
+An operationId `group.name` resolves to the method `name` of the handler
+object registered for `group`.
+"""
+
+import inspect
+
+import falcon
+
+
+class StartupError(RuntimeError):
+    """The spec and the handlers do not match; the app refuses to start."""
+
+
+class PathResource:
+    """Every operation of one path; ContractMiddleware answers 405 for any other method."""
+
+    def __init__(self, operations: dict, handlers: dict):
+        self.operations = operations
+        self._handlers = handlers
+        for method in operations:
+            setattr(self, f"on_{method.lower()}", self._dispatch)
+
+    def _dispatch(self, req, resp, **params):
+        self._handlers[req.method](req, resp)
+
+
+def operation_of(req, resource):
+    """The spec operation a routed request invokes, or None (unknown path or method)."""
+    if isinstance(resource, PathResource):
+        return resource.operations.get(req.method)
+    return None
+
+
+def bind_handlers(operations, groups: dict) -> dict:
+    """Map each operationId to its handler; fail if either side has one the other lacks."""
+    bound, missing = {}, []
+    for op in operations:
+        group, _, name = op.id.partition(".")
+        handler = getattr(groups.get(group), name, None) if not name.startswith("_") else None
+        if callable(handler):
+            bound[op.id] = handler
+        else:
+            missing.append(op.id)
+    unused = [
+        f"{group}.{name}"
+        for group, handlers in groups.items()
+        for name, _ in inspect.getmembers(handlers, inspect.ismethod)
+        if not name.startswith("_") and f"{group}.{name}" not in bound
+    ]
+    if missing or unused:
+        raise StartupError(
+            "spec and handlers disagree: "
+            f"operations without a handler: {missing or 'none'}; "
+            f"handlers without an operation: {unused or 'none'}"
+        )
+    return bound
+
+
+def add_routes(app: falcon.App, spec, groups: dict) -> None:
+    """Add one Falcon route per spec path."""
+    bound = bind_handlers(spec.operations, groups)
+    for path, operations in spec.by_path().items():
+        handlers = {method: bound[op.id] for method, op in operations.items()}
+        app.add_route(path, PathResource(operations, handlers))

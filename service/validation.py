@@ -1,0 +1,313 @@
+"""The contract gate: requests and responses checked against the spec.
+
+Every operation's schemas are compiled once at start-up. `Validator` is the
+whole interface the app depends on: `request()` returns the typed inputs of a
+request or raises the error the client gets; `response()` lists how a response
+breaks the spec (an empty list when it does not).
+"""
+
+import json
+import re
+import urllib.parse
+from dataclasses import dataclass, field
+
+from openapi_schema_validator import (
+    OAS30ReadValidator,
+    OAS30WriteValidator,
+    oas30_format_checker,
+)
+
+from service.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
+BODY_FIELD = "body"
+TYPE_NAMES = {
+    "integer": "integer",
+    "number": "number",
+    "string": "string",
+    "boolean": "boolean",
+    "object": "object",
+    "array": "list",
+}
+INTEGER = re.compile(r"[+-]?\d{1,18}")
+SHOWN_CHARS = 80
+
+
+@dataclass
+class Inputs:
+    """What a handler receives: values the spec has already checked and typed."""
+
+    path: dict = field(default_factory=dict)
+    query: dict = field(default_factory=dict)
+    body: dict | None = None
+
+
+class Validator:
+    """Request and response validation for every operation of a spec."""
+
+    def __init__(self, operations, max_body_bytes: int):
+        self.max_body_bytes = max_body_bytes
+        self._ops = {op.id: _CompiledOperation(op) for op in operations}
+
+    def request(self, op, req, path_params: dict) -> Inputs:
+        """Check a request; return its inputs or raise the client's 4xx."""
+        compiled = self._ops[op.id]
+        errors: dict = {}
+        inputs = Inputs(
+            path=compiled.check_params("path", path_params, errors),
+            query=compiled.check_params("query", req.params, errors),
+        )
+        if compiled.body_required or req.content_length:
+            inputs.body = compiled.check_body(req, self.max_body_bytes, errors)
+        if errors:
+            raise ValidationFailed(errors)
+        return inputs
+
+    def response(self, op, resp) -> list:
+        """List the ways a Falcon response breaks the spec."""
+        headers = {name.lower(): value for name, value in resp.headers.items()}
+        has_body = any(x is not None for x in (resp.media, resp.text, resp.data, resp.stream))
+        content_type = resp.content_type or JSON  # Falcon's default media type
+        media = resp.media
+        if media is None and resp.text is not None and content_type.startswith(JSON):
+            media = json.loads(resp.text)
+        return self._ops[op.id].check_response(
+            resp.status_code, headers, content_type, media, has_body
+        )
+
+
+class _CompiledOperation:
+    def __init__(self, op):
+        self.op = op
+        self.params = [_Param(p) for p in op.parameters]
+        body = op.request_body or {}
+        self.body_required = bool(body.get("required"))
+        self.body_validators = {
+            media: _compile(OAS30WriteValidator, content.get("schema", {}))
+            for media, content in body.get("content", {}).items()
+        }
+        self.responses = {
+            status: _Response(response) for status, response in op.responses.items()
+        }
+
+    def check_params(self, location: str, values: dict, errors: dict) -> dict:
+        checked = {}
+        for param in self.params:
+            if param.location != location:
+                continue
+            if param.name not in values:
+                if param.required:
+                    errors[param.name] = f"{param.name} is required"
+                elif "default" in param.schema:
+                    checked[param.name] = param.schema["default"]
+                continue
+            value = param.coerce(values[param.name])
+            problems = _problems(param.validator, value, param.name)
+            errors.update(problems)
+            if not problems:
+                checked[param.name] = value
+        return checked
+
+    def check_body(self, req, max_bytes: int, errors: dict):
+        media_type = (req.content_type or "").split(";")[0].strip().lower()
+        raw = _read_bounded(req, max_bytes)
+        if not raw and self.body_required:
+            errors[BODY_FIELD] = "a request body is required"
+            return None
+        validator = self.body_validators.get(media_type)
+        if validator is None:
+            accepted = ", ".join(self.body_validators) or "no body"
+            raise UnsupportedMediaType(
+                f"Content-Type {media_type or '(none)'} is not supported; use {accepted}"
+            )
+        body = _parse(media_type, raw, errors)
+        if body is not None:
+            errors.update(_problems(validator, body, None))
+        return body
+
+    def check_response(self, status, headers, content_type, media, has_body) -> list:
+        declared = self.responses.get(str(status)) or self.responses.get("default")
+        if declared is None:
+            return [f"status {status} is not declared for {self.op.id}"]
+        return declared.problems(headers, content_type, media, has_body)
+
+
+class _Param:
+    def __init__(self, param: dict):
+        self.name = param["name"]
+        self.location = param["in"]
+        self.required = bool(param.get("required"))
+        self.schema = param.get("schema", {})
+        self.validator = _compile(OAS30WriteValidator, self.schema)
+
+    def coerce(self, value):
+        """Turn a query or path string into the schema's primitive type, where it is one."""
+        kind = self.schema.get("type")
+        if isinstance(value, str) and kind in ("integer", "number") and INTEGER.fullmatch(value):
+            return int(value)
+        return value
+
+
+class _Response:
+    def __init__(self, response: dict):
+        self.headers = {
+            name.lower(): (spec.get("required", False), _compile(OAS30ReadValidator, spec["schema"]))
+            for name, spec in response.get("headers", {}).items()
+        }
+        self.content = {
+            media: _compile(OAS30ReadValidator, content.get("schema", {}))
+            for media, content in response.get("content", {}).items()
+        }
+
+    def problems(self, headers: dict, content_type, media, has_body: bool) -> list:
+        found = []
+        for name, (required, validator) in self.headers.items():
+            value = headers.get(name)
+            if value is None:
+                if required:
+                    found.append(f"header {name} is missing")
+                continue
+            value = int(value) if INTEGER.fullmatch(value) else value
+            found += [f"header {name}: {e.message}" for e in validator.iter_errors(value)]
+        if not self.content:
+            if has_body:
+                found.append("a body was sent where none is declared")
+            return found
+        media_type = (content_type or "").split(";")[0].strip()
+        validator = self.content.get(media_type)
+        if validator is None:
+            return found + [f"content type {media_type} is not declared"]
+        if media_type == JSON:
+            found += [f"body: {e.message}" for e in validator.iter_errors(media)]
+        return found
+
+
+def _compile(validator_class, schema: dict):
+    return validator_class(schema, format_checker=oas30_format_checker)
+
+
+def _read_bounded(req, max_bytes: int) -> bytes:
+    if req.content_length and req.content_length > max_bytes:
+        raise PayloadTooLarge(f"Request body is larger than {max_bytes} bytes")
+    raw = req.bounded_stream.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise PayloadTooLarge(f"Request body is larger than {max_bytes} bytes")
+    return raw
+
+
+def _parse(media_type: str, raw: bytes, errors: dict):
+    """Decode a body, recording why it cannot be read instead of raising."""
+    try:
+        text = raw.decode("utf-8")
+        if media_type == JSON:
+            body = json.loads(text)
+        else:
+            body = _form(text)
+    except UnicodeError:
+        errors[BODY_FIELD] = "the body is not valid UTF-8 text"
+        return None
+    except RecursionError:
+        errors[BODY_FIELD] = "the body is nested too deeply"
+        return None
+    except ValueError as exc:
+        errors[BODY_FIELD] = f"the body is not valid JSON: {exc}"
+        return None
+    bad = _unencodable_fields(body)
+    if bad:
+        errors.update({name: "contains an unpaired surrogate, which is not text" for name in bad})
+        return None
+    return body
+
+
+def _form(text: str) -> dict:
+    """Parse a form body; a field given more than once becomes a list, which no schema here accepts."""
+    form: dict = {}
+    for name, value in urllib.parse.parse_qsl(text, keep_blank_values=True, errors="strict"):
+        if name in form:
+            previous = form[name]
+            form[name] = previous + [value] if isinstance(previous, list) else [previous, value]
+        else:
+            form[name] = value
+    return form
+
+
+def _unencodable_fields(body) -> list:
+    """Top-level fields holding strings that cannot be encoded as UTF-8 (lone surrogates)."""
+    items = body.items() if isinstance(body, dict) else [(BODY_FIELD, body)]
+    return [str(name) for name, value in items if not _encodable(name) or not _encodable(value)]
+
+
+def _encodable(value) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(_encodable(k) and _encodable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_encodable(v) for v in value)
+    return True
+
+
+def _problems(validator, instance, name: str | None) -> dict:
+    """Map every schema violation to one message per field, first violation wins."""
+    found: dict = {}
+    for error in validator.iter_errors(instance):
+        for field_name, message in _describe(error, name):
+            found.setdefault(field_name, message)
+    return found
+
+
+def _describe(error, name: str | None):
+    """Yield (field, message) pairs for one jsonschema error."""
+    kind, limit, schema, value = error.validator, error.validator_value, error.schema, error.instance
+    if kind == "required":
+        for missing in limit:
+            if isinstance(value, dict) and missing not in value:
+                yield missing, f"{missing} is required"
+        return
+    if kind == "additionalProperties" and isinstance(value, dict):
+        known = schema.get("properties", {})
+        accepted = ", ".join(known) or "none"
+        for extra in value:
+            if extra not in known:
+                yield str(extra), f"{_show(extra)} is not an accepted field; accepted: {accepted}"
+        return
+    path = ".".join(str(part) for part in error.absolute_path)
+    field_name = ".".join(filter(None, [name, path])) or BODY_FIELD
+    secret = schema.get("writeOnly") or schema.get("format") == "password"
+    subject = field_name if secret else _show(value)
+    yield field_name, _message(kind, limit, schema, subject, field_name)
+
+
+def _message(kind, limit, schema, subject: str, field_name: str) -> str:
+    if kind == "type":
+        expected = limit if isinstance(limit, str) else limit[0]
+        return f"{subject} is not a valid {TYPE_NAMES.get(expected, expected)}"
+    if kind == "format" or (kind == "pattern" and schema.get("format") not in (None, "password")):
+        return f"{subject} is not a valid {schema['format']}"
+    if kind == "pattern":
+        hint = schema.get("description")
+        return f"{subject} is not a valid {field_name}" + (f": {hint}" if hint else "")
+    if kind == "enum":
+        return f"{subject} is not one of {', '.join(_show(v) for v in limit)}"
+    if kind == "minLength":
+        return f"{subject} is too short: at least {limit} characters"
+    if kind == "maxLength":
+        return f"{subject} is too long: at most {limit} characters"
+    if kind in ("minimum", "maximum"):
+        word = "at least" if kind == "minimum" else "at most"
+        return f"{subject} is out of range: {word} {limit}"
+    return f"{subject} is not valid: {kind} {_show(limit)}"
+
+
+def _show(value) -> str:
+    """Render a bad value for a message: bare when it is readable text, else as JSON."""
+    if isinstance(value, str) and value.strip() and value.isprintable():
+        text = value
+    else:
+        text = json.dumps(value, ensure_ascii=True, default=str)
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "..."
