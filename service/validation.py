@@ -64,6 +64,10 @@ class Validator:
             raise ValidationFailed(errors)
         return inputs
 
+    def body_errors(self, operation_id: str, body: dict) -> dict:
+        """Field errors of a JSON body for an operation, for callers outside HTTP (the CLI)."""
+        return _problems(self._ops[operation_id].body_validators[JSON], body, None)
+
     def response(self, op, resp) -> list:
         """List the ways a Falcon response breaks the spec."""
         headers = {name.lower(): value for name, value in resp.headers.items()}

@@ -16,13 +16,13 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def register(email: str, password: str, passwords: Passwords) -> User:
+def register(email: str, password: str, passwords: Passwords, admin: bool = False) -> User:
     """Create a user; the database's unique index decides who wins a race."""
     email = normalise_email(email)
     password_hash = passwords.hash(password)
     try:
         with db.atomic():
-            return User.create(email=email, password_hash=password_hash)
+            return User.create(email=email, password_hash=password_hash, admin=admin)
     except peewee.IntegrityError:
         raise Conflict(f"{email} is already registered") from None
 
