@@ -92,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_user.set_defaults(run=cmd_add_user)
     commands.add_parser(
         "purge-tokens", help=cmd_purge_tokens.__doc__, description=cmd_purge_tokens.__doc__,
-        epilog="example (cron, hourly): widget-api purge-tokens",
+        epilog="example: widget-api purge-tokens   (schedule it, e.g. hourly from cron)",
     ).set_defaults(run=cmd_purge_tokens)
     commands.add_parser(
         "serve", help=cmd_serve.__doc__, description=cmd_serve.__doc__,

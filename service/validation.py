@@ -32,6 +32,7 @@ TYPE_NAMES = {
 }
 INTEGER = re.compile(r"[+-]?\d{1,18}")
 SHOWN_CHARS = 80
+UNREADABLE = object()  # a body that could not be decoded; its error is already recorded
 
 
 @dataclass
@@ -126,8 +127,9 @@ class _CompiledOperation:
                 f"Content-Type {media_type or '(none)'} is not supported; use {accepted}"
             )
         body = _parse(media_type, raw, errors)
-        if body is not None:
-            errors.update(_problems(validator, body, None))
+        if body is UNREADABLE:
+            return None
+        errors.update(_problems(validator, body, None))
         return body
 
     def check_response(self, status, headers, content_type, media, has_body) -> list:
@@ -210,17 +212,17 @@ def _parse(media_type: str, raw: bytes, errors: dict):
             body = _form(text)
     except UnicodeError:
         errors[BODY_FIELD] = "the body is not valid UTF-8 text"
-        return None
+        return UNREADABLE
     except RecursionError:
         errors[BODY_FIELD] = "the body is nested too deeply"
-        return None
+        return UNREADABLE
     except ValueError as exc:
         errors[BODY_FIELD] = f"the body is not valid JSON: {exc}"
-        return None
+        return UNREADABLE
     bad = _unencodable_fields(body)
     if bad:
         errors.update({name: "contains an unpaired surrogate, which is not text" for name in bad})
-        return None
+        return UNREADABLE
     return body
 
 

@@ -1,0 +1,1 @@
+"""Widgets: the admin-managed resource."""

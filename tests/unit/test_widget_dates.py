@@ -1,0 +1,196 @@
+"""Specification of widget deadline parsing and UTC display."""
+
+import datetime as dt
+
+import pytest
+
+from service.widgets.dates import (
+    DeadlineError,
+    display,
+    iso8601,
+    parse_deadline,
+    rfc822,
+    time_remaining,
+)
+
+TODAY = dt.date(2026, 11, 24)
+END_OF_2030 = dt.datetime(2030, 12, 31, 23, 59, 59)
+MOMENT = dt.datetime(2026, 11, 24, 6, 24, 22)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "12/31/2030",
+        "2030-12-31",
+        "Dec 31 2030",
+        "31 December 2030",
+        "2030/12/31",
+        "December 31, 2030",
+    ],
+)
+def test_parse_deadline_accepts_common_notations_as_end_of_that_day(text):
+    assert parse_deadline(text, TODAY) == END_OF_2030
+
+
+def test_parse_deadline_returns_naive_utc_with_whole_seconds():
+    deadline = parse_deadline("2030-12-31", TODAY)
+
+    assert deadline.tzinfo is None
+    assert deadline.microsecond == 0
+
+
+def test_parse_deadline_reads_ambiguous_numeric_dates_month_first():
+    assert parse_deadline("01/02/2030", TODAY) == dt.datetime(2030, 1, 2, 23, 59, 59)
+
+
+def test_parse_deadline_ignores_surrounding_whitespace():
+    assert parse_deadline("  2030-12-31\n", TODAY) == END_OF_2030
+
+
+def test_parse_deadline_accepts_today():
+    assert parse_deadline("11/24/2026", TODAY) == dt.datetime(2026, 11, 24, 23, 59, 59)
+
+
+def test_parse_deadline_refuses_yesterday_with_the_past_message():
+    with pytest.raises(DeadlineError) as caught:
+        parse_deadline("11/23/2026", TODAY)
+
+    assert str(caught.value) == (
+        "11/23/2026 is in the past: the deadline must be today (2026-11-24) or later"
+    )
+
+
+def test_parse_deadline_names_the_bad_value_in_the_invalid_message():
+    with pytest.raises(DeadlineError) as caught:
+        parse_deadline("tomorrow-ish", TODAY)
+
+    assert str(caught.value) == (
+        "tomorrow-ish is not a valid date: "
+        "use a date such as 12/31/2030, 2030-12-31 or Dec 31 2030"
+    )
+
+
+def test_parse_deadline_error_is_a_value_error():
+    with pytest.raises(ValueError):
+        parse_deadline("tomorrow-ish", TODAY)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2030-12-31 10:00",
+        "2030-12-31 00:00",
+        "2030-12-31T00",
+        "12/31/2030 10h",
+        "Dec 31 2030 10 pm",
+        "2030-12-31T00:00:00+00:00",
+        "2030-12-31 10:00 EST",
+    ],
+)
+def test_parse_deadline_refuses_a_time_of_day(text):
+    with pytest.raises(DeadlineError, match="is not a valid date"):
+        parse_deadline(text, TODAY)
+
+
+@pytest.mark.parametrize("text", ["Dec 2030", "2030", "December 31", "Monday", "12"])
+def test_parse_deadline_refuses_an_incomplete_date(text):
+    with pytest.raises(DeadlineError, match="is not a valid date"):
+        parse_deadline(text, TODAY)
+
+
+@pytest.mark.parametrize("text", ["", " ", "\t\n  "])
+def test_parse_deadline_refuses_blank_text(text):
+    with pytest.raises(DeadlineError, match="is not a valid date"):
+        parse_deadline(text, TODAY)
+
+
+def test_parse_deadline_refuses_overlong_text_even_when_it_holds_a_date():
+    with pytest.raises(DeadlineError, match="is not a valid date"):
+        parse_deadline("2030-12-31" + " " * 60, TODAY)
+
+
+def test_parse_deadline_shortens_an_overlong_value_in_the_message():
+    with pytest.raises(DeadlineError) as caught:
+        parse_deadline("x" * 10_000, TODAY)
+
+    assert len(str(caught.value)) < 200
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "garbage",
+        "tomorrow-ish",
+        "0",
+        "99999999999999999999",
+        "\x00",
+        "2030-12-31\x00",
+        "31/31/2030",
+        "Feb 30 2030",
+        "13/13/2030",
+        "0000-00-00",
+        "-1",
+        "1e9",
+        "Dec 31 99999",
+        "２０３０-１２-３１",
+        "2030-12-31 ☃",
+    ],
+)
+def test_parse_deadline_raises_only_deadline_error_for_weird_input(text):
+    with pytest.raises(DeadlineError):
+        parse_deadline(text, TODAY)
+
+
+def test_display_shows_us_date_twelve_hour_clock_and_utc():
+    assert display(MOMENT) == "11/24/26 06:24:22 AM UTC"
+
+
+def test_display_marks_afternoon_as_pm():
+    assert display(dt.datetime(2026, 11, 24, 18, 5, 0)) == "11/24/26 06:05:00 PM UTC"
+
+
+def test_iso8601_renders_rfc3339_with_utc_offset_and_whole_seconds():
+    assert iso8601(MOMENT.replace(microsecond=123456)) == "2026-11-24T06:24:22+00:00"
+
+
+def test_rfc822_renders_minus_zero_offset_for_naive_utc():
+    assert rfc822(MOMENT) == "Tue, 24 Nov 2026 06:24:22 -0000"
+
+
+def test_time_remaining_spells_out_every_unit_from_days_down():
+    deadline = MOMENT + dt.timedelta(days=16, hours=5, minutes=3, seconds=2)
+
+    assert time_remaining(deadline, MOMENT) == "16 days 5 hours 3 minutes 2 seconds"
+
+
+def test_time_remaining_uses_singular_for_one_and_keeps_inner_zeros():
+    deadline = MOMENT + dt.timedelta(days=1, seconds=5)
+
+    assert time_remaining(deadline, MOMENT) == "1 day 0 hours 0 minutes 5 seconds"
+
+
+def test_time_remaining_drops_leading_zero_units():
+    deadline = MOMENT + dt.timedelta(minutes=1, seconds=1)
+
+    assert time_remaining(deadline, MOMENT) == "1 minute 1 second"
+
+
+def test_time_remaining_ignores_fractions_of_a_second():
+    deadline = MOMENT + dt.timedelta(seconds=5, microseconds=900_000)
+
+    assert time_remaining(deadline, MOMENT) == "5 seconds"
+
+
+@pytest.mark.parametrize(
+    "after",
+    [dt.timedelta(0), dt.timedelta(seconds=1), dt.timedelta(days=400)],
+)
+def test_time_remaining_says_none_once_the_deadline_is_reached(after):
+    assert time_remaining(MOMENT, MOMENT + after) == "No time remaining"
+
+
+def test_time_remaining_says_none_when_under_a_second_is_left():
+    now = MOMENT - dt.timedelta(microseconds=500_000)
+
+    assert time_remaining(MOMENT, now) == "No time remaining"
