@@ -17,7 +17,7 @@ from service.db.connection import bind, migrate, open_database
 from service.settings import Settings
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-POSTGRES_TEST_DB = "widget_api_test"
+POSTGRES_TEST_DB = os.environ.get("TEST_POSTGRES_DB", "widget_api_test")
 TEST_SECRET = "test-secret-key-of-at-least-thirty-two-bytes"
 
 

@@ -17,6 +17,8 @@ from service.routing import add_routes
 from service.settings import Settings
 from service.spec import load_spec
 from service.validation import Validator
+from service.widgets.dates import check_future_date
+from service.widgets.handlers import WidgetHandlers
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +29,9 @@ def create_app(settings: Settings, database=None) -> falcon.App:
     spec = load_spec()
     tokens = Tokens(settings.secret_key, settings.jwt_algorithm, settings.token_expire_seconds)
     passwords = Passwords.for_profile(settings.env)
-    validator = Validator(spec.operations, settings.max_body_bytes)
+    validator = Validator(
+        spec.operations, settings.max_body_bytes, formats={"future-date": check_future_date}
+    )
     app = falcon.App(
         middleware=[
             AuthMiddleware(tokens),
@@ -41,6 +45,9 @@ def create_app(settings: Settings, database=None) -> falcon.App:
         spec,
         {
             "auth": AuthHandlers(tokens, passwords),
+            "widgets": WidgetHandlers(
+                spec.path_of("widgets.list"), spec.path_of("widgets.get")
+            ),
             "ops": OpsHandlers(database),
             "docs": DocsHandlers(spec),
         },

@@ -32,6 +32,10 @@ class Spec:
     document: dict
     operations: tuple
 
+    def path_of(self, operation_id: str) -> str:
+        """The path template of an operation, so code never restates a path."""
+        return next(op.path for op in self.operations if op.id == operation_id)
+
     def by_path(self) -> dict:
         """Map each path template to its operations by upper-case method."""
         routes: dict = {}

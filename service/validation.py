@@ -11,6 +11,7 @@ import re
 import urllib.parse
 from dataclasses import dataclass, field
 
+from jsonschema import FormatChecker
 from openapi_schema_validator import (
     OAS30ReadValidator,
     OAS30WriteValidator,
@@ -47,9 +48,15 @@ class Inputs:
 class Validator:
     """Request and response validation for every operation of a spec."""
 
-    def __init__(self, operations, max_body_bytes: int):
+    def __init__(self, operations, max_body_bytes: int, formats: dict | None = None):
+        """`formats` adds string formats the spec uses beyond OpenAPI's own: name -> check.
+
+        A check returns normally for a good value and raises ValueError, whose
+        message is the client's, for a bad one.
+        """
         self.max_body_bytes = max_body_bytes
-        self._ops = {op.id: _CompiledOperation(op) for op in operations}
+        checker = _format_checker(formats or {})
+        self._ops = {op.id: _CompiledOperation(op, checker) for op in operations}
 
     def request(self, op, req, path_params: dict) -> Inputs:
         """Check a request; return its inputs or raise the client's 4xx."""
@@ -83,13 +90,13 @@ class Validator:
 
 
 class _CompiledOperation:
-    def __init__(self, op):
+    def __init__(self, op, checker: FormatChecker):
         self.op = op
-        self.params = [_Param(p) for p in op.parameters]
+        self.params = [_Param(p, checker) for p in op.parameters]
         body = op.request_body or {}
         self.body_required = bool(body.get("required"))
         self.body_validators = {
-            media: _compile(OAS30WriteValidator, content.get("schema", {}))
+            media: OAS30WriteValidator(content.get("schema", {}), format_checker=checker)
             for media, content in body.get("content", {}).items()
         }
         self.responses = {
@@ -140,12 +147,12 @@ class _CompiledOperation:
 
 
 class _Param:
-    def __init__(self, param: dict):
+    def __init__(self, param: dict, checker: FormatChecker):
         self.name = param["name"]
         self.location = param["in"]
         self.required = bool(param.get("required"))
         self.schema = param.get("schema", {})
-        self.validator = _compile(OAS30WriteValidator, self.schema)
+        self.validator = OAS30WriteValidator(self.schema, format_checker=checker)
 
     def coerce(self, value):
         """Turn a query or path string into the schema's primitive type, where it is one."""
@@ -191,6 +198,15 @@ class _Response:
 
 def _compile(validator_class, schema: dict):
     return validator_class(schema, format_checker=oas30_format_checker)
+
+
+def _format_checker(formats: dict) -> FormatChecker:
+    """OpenAPI 3.0's format checks plus the service's own, whose errors explain themselves."""
+    checker = FormatChecker(formats=())
+    checker.checkers = dict(oas30_format_checker.checkers)
+    for name, check in formats.items():
+        checker.checks(name, raises=ValueError)(lambda value, check=check: check(value) or True)
+    return checker
 
 
 def _read_bounded(req, max_bytes: int) -> bytes:
@@ -286,6 +302,9 @@ def _describe(error, name: str | None):
     field_name = ".".join(filter(None, [name, path])) or BODY_FIELD
     secret = schema.get("writeOnly") or schema.get("format") == "password"
     subject = field_name if secret else _show(value)
+    if kind == "format" and isinstance(error.cause, ValueError):
+        yield field_name, str(error.cause)
+        return
     yield field_name, _message(kind, limit, schema, subject, field_name)
 
 

@@ -38,4 +38,13 @@ class RevokedToken(BaseModel):
         table_name = "revoked_tokens"
 
 
-MODELS = (User, RevokedToken)
+class Widget(BaseModel):
+    name = peewee.CharField(max_length=100, unique=True)
+    info_url = peewee.CharField(max_length=2048)
+    created_at = peewee.DateTimeField(default=utcnow, index=True)
+    deadline = peewee.DateTimeField()
+    owner = peewee.ForeignKeyField(User, backref="widgets", on_delete="CASCADE")
+
+    class Meta:
+        table_name = "widgets"
+

@@ -152,3 +152,14 @@ def _shown(text: str) -> str:
     if len(value) > MAX_DEADLINE_LENGTH:
         return value[:MAX_DEADLINE_LENGTH] + "..."
     return value
+
+
+def utc_today() -> dt.date:
+    """Today's date in UTC, the calendar deadlines are judged against."""
+    return dt.datetime.now(dt.timezone.utc).date()
+
+
+def check_future_date(value) -> None:
+    """Check the spec's `future-date` format; other types are the `type` keyword's business."""
+    if isinstance(value, str):
+        parse_deadline(value, utc_today())
