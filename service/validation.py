@@ -18,6 +18,7 @@ from openapi_schema_validator import (
     oas30_format_checker,
 )
 
+from service.compiled_schema import CompiledSchema, format_predicates
 from service.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 
 JSON = "application/json"
@@ -55,8 +56,11 @@ class Validator:
         message is the client's, for a bad one.
         """
         self.max_body_bytes = max_body_bytes
-        checker = _format_checker(formats or {})
-        self._ops = {op.id: _CompiledOperation(op, checker) for op in operations}
+        formats = formats or {}
+        checker = _format_checker(formats)
+        pure = set(oas30_format_checker.checkers) - set(formats)
+        schemas = _SchemaFactory(checker, format_predicates(checker, pure))
+        self._ops = {op.id: _CompiledOperation(op, schemas) for op in operations}
 
     def request(self, op, req, path_params: dict) -> Inputs:
         """Check a request; return its inputs or raise the client's 4xx."""
@@ -89,18 +93,32 @@ class Validator:
         )
 
 
+class _SchemaFactory:
+    """Compile schemas for requests (write semantics) and responses (read semantics)."""
+
+    def __init__(self, checker: FormatChecker, predicates: dict):
+        self.checker = checker
+        self.predicates = predicates
+
+    def request(self, schema: dict) -> CompiledSchema:
+        return CompiledSchema(schema, OAS30WriteValidator, self.checker, self.predicates)
+
+    def response(self, schema: dict) -> CompiledSchema:
+        return CompiledSchema(schema, OAS30ReadValidator, self.checker, self.predicates)
+
+
 class _CompiledOperation:
-    def __init__(self, op, checker: FormatChecker):
+    def __init__(self, op, schemas: _SchemaFactory):
         self.op = op
-        self.params = [_Param(p, checker) for p in op.parameters]
+        self.params = [_Param(p, schemas) for p in op.parameters]
         body = op.request_body or {}
         self.body_required = bool(body.get("required"))
         self.body_validators = {
-            media: OAS30WriteValidator(content.get("schema", {}), format_checker=checker)
+            media: schemas.request(content.get("schema", {}))
             for media, content in body.get("content", {}).items()
         }
         self.responses = {
-            status: _Response(response) for status, response in op.responses.items()
+            status: _Response(response, schemas) for status, response in op.responses.items()
         }
 
     def check_params(self, location: str, values: dict, errors: dict) -> dict:
@@ -147,12 +165,12 @@ class _CompiledOperation:
 
 
 class _Param:
-    def __init__(self, param: dict, checker: FormatChecker):
+    def __init__(self, param: dict, schemas: _SchemaFactory):
         self.name = param["name"]
         self.location = param["in"]
         self.required = bool(param.get("required"))
         self.schema = param.get("schema", {})
-        self.validator = OAS30WriteValidator(self.schema, format_checker=checker)
+        self.validator = schemas.request(self.schema)
 
     def coerce(self, value):
         """Turn a query or path string into the schema's primitive type, where it is one."""
@@ -163,13 +181,13 @@ class _Param:
 
 
 class _Response:
-    def __init__(self, response: dict):
+    def __init__(self, response: dict, schemas: _SchemaFactory):
         self.headers = {
-            name.lower(): (spec.get("required", False), _compile(OAS30ReadValidator, spec["schema"]))
+            name.lower(): (spec.get("required", False), schemas.response(spec["schema"]))
             for name, spec in response.get("headers", {}).items()
         }
         self.content = {
-            media: _compile(OAS30ReadValidator, content.get("schema", {}))
+            media: schemas.response(content.get("schema", {}))
             for media, content in response.get("content", {}).items()
         }
 
@@ -194,10 +212,6 @@ class _Response:
         if media_type == JSON:
             found += [f"body: {e.message}" for e in validator.iter_errors(media)]
         return found
-
-
-def _compile(validator_class, schema: dict):
-    return validator_class(schema, format_checker=oas30_format_checker)
 
 
 def _format_checker(formats: dict) -> FormatChecker:

@@ -77,6 +77,6 @@ class WidgetHandlers:
             "deadline_iso8601": iso8601(widget.deadline),
             "deadline_passed": now >= widget.deadline,
             "time_remaining": time_remaining(widget.deadline, now),
-            "owner": {"email": widget.owner.email, "public_id": str(widget.owner.public_id)},
+            "owner": {"email": widget.owner_email, "public_id": widget.owner_public_id},
             "link": self._link(widget.name),
         }

@@ -137,3 +137,8 @@ def test_register_refuses_malformed_emails(client, email):
     response = register(client, email)
     assert_envelope(response, 400)
     assert list(response.json["errors"]) == ["email"]
+
+
+def test_register_refuses_an_email_with_a_trailing_newline(client):
+    response = register(client, "user@example.com\n")
+    assert list(response.json["errors"]) == ["email"]

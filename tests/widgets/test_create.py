@@ -123,3 +123,10 @@ def test_deleting_the_owner_removes_their_widgets(client, admin):
     client.simulate_post(WIDGETS, json=widget_body(), headers=admin)
     User.delete().where(User.email == "admin@example.com").execute()
     assert Widget.select().count() == 0
+
+
+@pytest.mark.parametrize("field,value", [("name", "trailing-newline\n"),
+                                         ("info_url", "https://example.com/x\n")])
+def test_create_refuses_a_trailing_newline(client, admin, field, value):
+    response = client.simulate_post(WIDGETS, json=widget_body(**{field: value}), headers=admin)
+    assert list(response.json["errors"]) == [field]

@@ -1,0 +1,36 @@
+"""Hot queries rendered to SQL once per database, then run with fresh parameters.
+
+Building SQL from a peewee query costs more than running it on SQLite; the
+queries every request runs are built by peewee once (so quoting and parameter
+style match the database) and replayed.
+"""
+
+import weakref
+
+from service.db.models import db
+
+
+MARKER = "\x00parameter-{}\x00"  # a string, since text fields coerce their values to str
+
+
+class Prepared:
+    """A query built by `build(*params)`, rendered once per bound database."""
+
+    def __init__(self, build, arity: int):
+        self._build = build
+        self._arity = arity
+        self._rendered = weakref.WeakKeyDictionary()
+
+    def execute(self, *params):
+        """Run the query with `params` (already in database form); return the cursor."""
+        database = db.obj
+        rendered = self._rendered.get(database)
+        if rendered is None:
+            rendered = self._rendered[database] = self._render()
+        sql, order = rendered
+        return database.execute_sql(sql, [params[i] for i in order])
+
+    def _render(self):
+        markers = [MARKER.format(i) for i in range(self._arity)]
+        sql, params = self._build(*markers).sql()
+        return sql, [markers.index(p) for p in params]
