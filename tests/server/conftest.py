@@ -46,7 +46,7 @@ class Server:
         )
         self._wait_until_up()
 
-    def _wait_until_up(self, seconds: float = 20) -> None:
+    def _wait_until_up(self, seconds: float = 60) -> None:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -54,10 +54,10 @@ class Server:
             try:
                 requests.get(self.url + "/health", timeout=1)
                 return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.1)
         self.stop()
-        raise RuntimeError("gunicorn did not answer within 20 s")
+        raise RuntimeError(f"gunicorn did not answer within {seconds} s")
 
     def stop(self) -> None:
         if self.process.poll() is None:
