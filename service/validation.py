@@ -120,8 +120,6 @@ class _CompiledOperation:
             media: schemas.request(content.get("schema", {}))
             for media, content in body.get("content", {}).items()
         }
-        form_schema = body.get("content", {}).get(FORM, {}).get("schema", {})
-        self.form_fields = frozenset(form_schema.get("properties", {}))
         self.responses = {
             status: _Response(response, schemas) for status, response in op.responses.items()
         }
@@ -156,7 +154,7 @@ class _CompiledOperation:
             raise UnsupportedMediaType(
                 f"Content-Type {media_type or '(none)'} is not supported; use {accepted}"
             )
-        body = _parse(media_type, raw, errors, self.form_fields)
+        body = _parse(media_type, raw, errors)
         if body is UNREADABLE:
             return None
         errors.update(_problems(validator, body, None))
@@ -251,14 +249,14 @@ def _read_bounded(req, max_bytes: int) -> bytes:
     return raw
 
 
-def _parse(media_type: str, raw: bytes, errors: dict, form_fields: frozenset):
+def _parse(media_type: str, raw: bytes, errors: dict):
     """Decode a body, recording why it cannot be read instead of raising."""
     try:
         text = raw.decode("utf-8")
         if media_type == JSON:
             body = json.loads(text)
         else:
-            body = _form(text, form_fields)
+            body = read_form(text)
     except UnicodeError:
         errors[BODY_FIELD] = "the body is not valid UTF-8 text"
         return UNREADABLE
@@ -275,12 +273,11 @@ def _parse(media_type: str, raw: bytes, errors: dict, form_fields: frozenset):
     return body
 
 
-def _form(text: str, fields: frozenset) -> dict:
-    """Read a form as openapi-core does: the schema's fields only, each from its first occurrence."""
+def read_form(text: str) -> dict:
+    """Read a form body as openapi-core does: a field sent more than once keeps its first value."""
     form: dict = {}
     for name, value in urllib.parse.parse_qsl(text, keep_blank_values=True, errors="strict"):
-        if name in fields:
-            form.setdefault(name, value)
+        form.setdefault(name, value)
     return form
 
 

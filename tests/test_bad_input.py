@@ -55,8 +55,7 @@ def test_malformed_form_body_is_400_and_writes_nothing(client, body):
     assert User.select().count() == 0
 
 
-def test_form_reads_declared_fields_only_each_from_its_first_occurrence(client):
-    """Forms are read as openapi-core reads them: unknown fields are not part of the body."""
+def test_form_field_sent_twice_counts_once_with_its_first_value(client):
     response = client.simulate_post(
         REGISTER,
         body=b"email=first%40example.com&email=second%40example.com&password=xxxxxxxxx&submit=Go",

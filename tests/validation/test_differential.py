@@ -1,7 +1,8 @@
 """Our validator and openapi-core accept and reject the same requests and responses.
 
 The service validates with jsonschema-rs verdicts explained by
-openapi-schema-validator; openapi-core is the reference semantics. Requests
+openapi-schema-validator; openapi-core is the reference semantics, configured
+with the service's own string formats. Requests
 come from schemathesis (valid and invalid, every operation with inputs),
 responses from hypothesis-jsonschema plus mutations; each case goes to both.
 """
@@ -45,9 +46,11 @@ def _conforms(check):
 
 REFERENCE = OpenAPI.from_dict(
     SPEC.document,
-    config=Config(extra_format_validators={
-        "email": _is_email, **{name: _conforms(c) for name, c in FORMATS.items()}
-    }),
+    config=Config(
+        extra_format_validators={
+            "email": _is_email, **{name: _conforms(c) for name, c in FORMATS.items()}
+        },
+    ),
 )
 OPERATIONS = {op.id: op for op in SPEC.operations}
 SCHEMA = schemathesis.openapi.from_dict(SPEC.document)
