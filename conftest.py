@@ -28,6 +28,7 @@ def make_settings(database_url: str, **overrides) -> Settings:
         "DATABASE_URL": database_url,
         "SECRET_KEY": TEST_SECRET,
         "TOKEN_EXPIRE_SECONDS": "300",
+        "AUTH_RATE_LIMIT": "0",  # the suite registers and logs in from one address; tests/security limits it
     }
     environ.update(overrides)
     return Settings.from_env(environ)

@@ -1,6 +1,7 @@
 """gunicorn settings, all from the environment: `gunicorn -c gunicorn.conf.py`.
 
-GUNICORN_CMD_ARGS still overrides anything here.
+GUNICORN_CMD_ARGS still overrides anything here. docs/deploy.md explains how
+these numbers fit the database timeouts and a platform's shutdown sequence.
 """
 
 import multiprocessing
@@ -10,38 +11,70 @@ wsgi_app = "service.app:get_app()"
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
 
-# 2 x cores + 1 is gunicorn's rule of thumb for sync workers; capped so a big
-# host does not open more database connections than PostgreSQL allows.
+# Each worker builds its own app after the fork, so nothing the app opens
+# (above all its database connection) is ever shared between processes.
+preload_app = False
+
+# 2 x cores + 1 is gunicorn's rule of thumb for sync workers; capped because
+# each worker holds one PostgreSQL connection: instances x workers must stay
+# below the server's max_connections (100 by default).
 workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 12)))
+# Sync workers: one request at a time per process, no shared state, and a hung
+# request costs one worker, which the timeout below replaces. They do not keep
+# client connections alive, so a load balancer opens one per request.
 worker_class = "sync"
 
-# A request that takes longer than this is killed and its worker replaced;
-# database calls time out well before (connect timeout 3 s).
+# The master kills and replaces a worker silent for this long. The service
+# bounds its own waits well inside it: connecting (3 s), one statement (5 s),
+# a lock (4 s), a dead peer (about 11 s of TCP keepalive); see service/db/connection.py.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
-# SIGTERM lets in-flight requests finish for this long before workers exit.
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
-keepalive = 5
+# On SIGTERM workers finish the request in hand for up to this long, then exit.
+# 25 s keeps the drain inside the 30 s most platforms allow before SIGKILL.
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "25"))
 
 # Recycle workers now and then so a slow leak cannot grow without bound;
 # the jitter keeps them from all restarting at once.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "1000"))
 
-# Request line and header bounds (the app bounds bodies itself: 413).
+# Request line and header bounds, refused by gunicorn (414, 431) before the app
+# runs (the app bounds bodies itself: 413). A bearer token is a few hundred
+# bytes, well inside a field.
 limit_request_line = 4094
 limit_request_fields = 50
 limit_request_field_size = 8190
 
-# X-Forwarded-For and X-Forwarded-Proto are trusted only from these addresses
-# (a load balancer on the same host by default); set FORWARDED_ALLOW_IPS to
-# the balancer's addresses when it runs elsewhere.
+# X-Forwarded-Proto (and so the scheme of the absolute URLs the service writes,
+# such as Location) is trusted only from these addresses: a load balancer on
+# the same host by default. Set FORWARDED_ALLOW_IPS to the balancer's addresses
+# or networks when it runs elsewhere; never `*` on a port clients can reach.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
-# An empty GUNICORN_ACCESS_LOG turns the access log off.
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+# The app writes one JSON line per request to stdout (method, spec path,
+# status, duration, request id); gunicorn's own access line is off unless
+# GUNICORN_ACCESS_LOG names a target ("-" for stdout).
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "") or None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
+
+# The heartbeat file each worker touches: in memory where the host has it, so
+# a slow disk cannot make the master think a worker hangs.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
 # gunicorn's control socket is one fixed path per user: two instances on a
 # host would fight over it, and the service needs none of its commands.
 control_socket_disable = True
+
+
+def post_fork(server, worker):
+    """Make the new worker open its own database connection.
+
+    Without preloading, the worker has none yet. With `--preload` (for example
+    through GUNICORN_CMD_ARGS) the app is built in the master, and a connection
+    opened there would be inherited by every worker: they would interleave
+    their queries on one socket. The worker forgets that handle, without
+    closing it (closing would end the master's session), and connects anew.
+    """
+    from service.db.connection import forget_inherited_connection
+
+    forget_inherited_connection()

@@ -4,13 +4,20 @@ import logging
 
 import falcon
 
-from service import errors
+from service import errors, headers, observability
 from service.auth.handlers import AuthHandlers
 from service.auth.middleware import AuthMiddleware
 from service.auth.passwords import Passwords
+from service.auth.throttle import Throttle
 from service.auth.tokens import Tokens
 from service.contract import ContractMiddleware
-from service.db.connection import UNAVAILABLE, bind, open_database, reset_connection
+from service.db.connection import (
+    UNAVAILABLE,
+    ConnectionCheck,
+    bind,
+    open_database,
+    reset_connection,
+)
 from service.docs import DocsHandlers
 from service.ops import OpsHandlers
 from service.routing import add_routes
@@ -23,19 +30,29 @@ from service.widgets.handlers import WidgetHandlers
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings, database=None) -> falcon.App:
-    """Build the app; `database` defaults to the one `settings.database_url` names."""
+def create_app(
+    settings: Settings, database=None, validator=None, contract_middleware=()
+) -> falcon.App:
+    """Build the app; `database` defaults to the one `settings.database_url` names and
+    `validator` to the spec's. Benchmarks price validation by passing other validators,
+    or other `contract_middleware` to run just before ours."""
     database = bind(database or open_database(settings.database_url))
     spec = load_spec()
-    tokens = Tokens(settings.secret_key, settings.jwt_algorithm, settings.token_expire_seconds)
+    tokens = Tokens.from_settings(settings)
     passwords = Passwords.for_profile(settings.env)
-    validator = Validator(
+    validator = validator or Validator(
         spec.operations, settings.max_body_bytes, formats={"future-date": check_future_date}
     )
     app = falcon.App(
         middleware=[
+            observability.RequestLog(),
+            ConnectionCheck(database),
             AuthMiddleware(tokens),
-            ContractMiddleware(validator, settings.validate_responses),
+            *contract_middleware,
+            ContractMiddleware(
+                validator, settings.validate_responses, allow_preflight=bool(settings.cors_origins)
+            ),
+            *headers.middleware(settings.cors_origins),
         ]
     )
     errors.install(app)
@@ -44,7 +61,9 @@ def create_app(settings: Settings, database=None) -> falcon.App:
         app,
         spec,
         {
-            "auth": AuthHandlers(tokens, passwords),
+            "auth": AuthHandlers(
+                tokens, passwords, Throttle.from_settings(settings), settings.trusted_proxies
+            ),
             "widgets": WidgetHandlers(
                 spec.path_of("widgets.list"), spec.path_of("widgets.get")
             ),
@@ -57,7 +76,7 @@ def create_app(settings: Settings, database=None) -> falcon.App:
 
 def get_app() -> falcon.App:
     """The app as gunicorn serves it: settings from the environment."""
-    logging.basicConfig(level=logging.INFO)
+    observability.configure_logging()
     return create_app(Settings.from_env())
 
 

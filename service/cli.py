@@ -1,7 +1,8 @@
-"""The `widget-api` command: schema migrations, users, token purging, serving."""
+"""The `widget-api` command: schema migrations, users, token purging, routes, serving."""
 
 import argparse
 import getpass
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -13,20 +14,37 @@ from service.auth.passwords import Passwords
 from service.db.connection import UNAVAILABLE, bind, migrate, open_database
 from service.errors import ApiError
 from service.settings import ConfigError, Settings
-from service.spec import load_spec
+from service.spec import SPEC_PATH, load_spec
 from service.validation import Validator
 
 GUNICORN_CONF = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
+GREEN, RED, RESET = "\033[32m", "\033[31m", "\033[0m"
 
 
 class CommandError(Exception):
     """A failure to report in one line, with a non-zero exit."""
 
 
+def wants_colour(stream) -> bool:
+    """Colour only a terminal, and never when NO_COLOR is set (no-color.org)."""
+    return not os.environ.get("NO_COLOR") and stream.isatty()
+
+
+def success(message: str) -> None:
+    """Report what a command did, green on a terminal."""
+    print(f"{GREEN}{message}{RESET}" if wants_colour(sys.stdout) else message)
+
+
+def failure(message: str) -> None:
+    """Report why a command failed on stderr, red on a terminal."""
+    line = f"error: {message}"
+    print(f"{RED}{line}{RESET}" if wants_colour(sys.stderr) else line, file=sys.stderr)
+
+
 def cmd_migrate(settings: Settings, args) -> None:
     """Create or upgrade the schema of DATABASE_URL."""
     applied = migrate(open_database(settings.database_url))
-    print(f"applied {len(applied)} migration(s)" + (f": {', '.join(applied)}" if applied else ""))
+    success(f"applied {len(applied)} migration(s)" + (f": {', '.join(applied)}" if applied else ""))
 
 
 def cmd_add_user(settings: Settings, args) -> None:
@@ -45,18 +63,54 @@ def cmd_add_user(settings: Settings, args) -> None:
     except ApiError as refused:
         raise CommandError(refused.message) from None
     role = "admin" if args.admin else "user"
-    print(f"created {role} {user.email} (public_id {user.public_id})")
+    success(f"created {role} {user.email} (public_id {user.public_id})")
 
 
 def cmd_purge_tokens(settings: Settings, args) -> None:
     """Delete revocation entries whose tokens have expired."""
     bind(open_database(settings.database_url))
-    print(f"purged {accounts.purge_expired()} expired revoked token(s)")
+    success(f"purged {accounts.purge_expired()} expired revoked token(s)")
+
+
+def cmd_routes(settings: Settings, args) -> None:
+    """List every route of the spec: method, path, operationId and who may call it."""
+    rows = [("METHOD", "PATH", "OPERATION", "ACCESS")] + [
+        (op.method, op.path, op.id, access(op)) for op in load_spec().operations
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
+
+
+def access(op) -> str:
+    """Who may call an operation: anyone, any valid token, or an admin's token."""
+    if op.admin_only:
+        return "admin"
+    return "token" if op.secured else "anyone"
 
 
 def cmd_serve(settings: Settings, args) -> None:
     """Run gunicorn with gunicorn.conf.py (PORT, WEB_CONCURRENCY and GUNICORN_CMD_ARGS apply)."""
-    os.execvp("gunicorn", ["gunicorn", "-c", str(GUNICORN_CONF)])
+    beside_python = Path(sys.executable).with_name("gunicorn")
+    gunicorn = str(beside_python) if beside_python.exists() else "gunicorn"
+    try:
+        os.execvp(gunicorn, [gunicorn, "-c", str(GUNICORN_CONF)])
+    except FileNotFoundError:
+        raise CommandError("gunicorn is not installed (pip install -e .)") from None
+
+
+def cmd_mock(settings: Settings, args) -> None:
+    """Serve the spec's examples on a port, for client developers (connexion's mock server)."""
+    if importlib.util.find_spec("connexion") is None:
+        raise CommandError("the mock server needs the test extras (pip install -e '.[test]')")
+    os.environ["BEARERINFO_FUNC"] = f"{__name__}.{accept_any_bearer_token.__name__}"
+    command = [sys.executable, "-m", "connexion", "run", str(SPEC_PATH), "--mock=all"]
+    os.execv(sys.executable, command + ["--host", args.host, "--port", str(args.port)])
+
+
+def accept_any_bearer_token(token: str) -> dict:
+    """Let the mock server take any bearer token: its answers are the spec's examples anyway."""
+    return {"sub": "mock-user"}
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -95,6 +149,25 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example: widget-api purge-tokens   (schedule it, e.g. hourly from cron)",
     ).set_defaults(run=cmd_purge_tokens)
     commands.add_parser(
+        "routes", help=cmd_routes.__doc__,
+        description=cmd_routes.__doc__ + " ACCESS is anyone, token (any valid bearer token) "
+        "or admin (an administrator's token).",
+        epilog="example: widget-api routes | grep admin",
+    ).set_defaults(run=cmd_routes)
+    mock = commands.add_parser(
+        "mock", help=cmd_mock.__doc__,
+        description=cmd_mock.__doc__ + " Requests are validated against the spec; every "
+        "operation answers its documented example, and any bearer token is accepted.",
+        epilog="example: widget-api mock --port 8080 & "
+        "curl -H 'Authorization: Bearer x' localhost:8080/api/v1/widgets/my-widget",
+    )
+    mock.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    mock.add_argument(
+        "--port", type=int, default=int(os.environ.get("PORT", "8080")),
+        help="port to listen on (default PORT, else 8080)",
+    )
+    mock.set_defaults(run=cmd_mock)
+    commands.add_parser(
         "serve", help=cmd_serve.__doc__, description=cmd_serve.__doc__,
         epilog="example: PORT=8080 WEB_CONCURRENCY=4 widget-api serve",
     ).set_defaults(run=cmd_serve)
@@ -105,15 +178,18 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.run(Settings.from_env(), args)
-    except (CommandError, ConfigError) as failure:
-        print(f"error: {failure}", file=sys.stderr)
+    except (CommandError, ConfigError) as refused:
+        failure(str(refused))
         return 1
-    except UNAVAILABLE as failure:
-        print(f"error: the database cannot be reached: {failure}", file=sys.stderr)
+    except UNAVAILABLE as unreachable:
+        failure(f"the database cannot be reached: {unreachable}")
         return 1
-    except peewee.DatabaseError as failure:
-        print(f"error: database error: {failure} (has `widget-api migrate` run?)", file=sys.stderr)
+    except peewee.DatabaseError as broken:
+        failure(f"database error: {broken} (has `widget-api migrate` run?)")
         return 1
+    except KeyboardInterrupt:
+        failure("interrupted")
+        return 130
     return 0
 
 

@@ -5,6 +5,7 @@ import logging
 import falcon
 
 from service.errors import ApiError, render
+from service.headers import is_preflight
 from service.routing import PathResource, operation_of
 from service.validation import Validator
 
@@ -14,13 +15,16 @@ log = logging.getLogger(__name__)
 class ContractMiddleware:
     """Validate requests before handlers run; in development and testing, responses after."""
 
-    def __init__(self, validator: Validator, check_responses: bool):
+    def __init__(self, validator: Validator, check_responses: bool, allow_preflight: bool = False):
         self.validator = validator
         self.check_responses = check_responses
+        self.allow_preflight = allow_preflight
 
     def process_resource(self, req, resp, resource, params):
         op = operation_of(req, resource)
         if op is None and isinstance(resource, PathResource):
+            if self.allow_preflight and is_preflight(req):
+                return  # Falcon's OPTIONS responder and the CORS middleware answer it
             raise falcon.HTTPMethodNotAllowed(sorted(resource.operations))
         if op is not None:
             req.context.inputs = self.validator.request(op, req, params)

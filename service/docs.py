@@ -35,6 +35,7 @@ INITIALIZER_JS = f"""window.onload = function () {{
     dom_id: "#swagger-ui",
     deepLinking: true,
     persistAuthorization: true,
+    validatorUrl: null,
     presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
     plugins: [SwaggerUIBundle.plugins.DownloadUrl],
     layout: "StandaloneLayout"

@@ -1,14 +1,18 @@
 """The `widget-api` command, run as a real process."""
 
+import argparse
 import os
+import pty
 import subprocess
 import sys
 from datetime import timedelta
 
 import pytest
 
+from service.cli import build_parser
 from service.db.connection import bind, open_database
 from service.db.models import RevokedToken, User, utcnow
+from service.spec import load_spec
 
 CLI = [sys.executable, "-m", "service.cli"]
 
@@ -83,3 +87,90 @@ def test_production_without_secret_key_fails_clearly(tmp_path):
     result = subprocess.run([*CLI, "migrate"], capture_output=True, text=True, env=env)
     assert result.returncode == 1
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_routes_lists_every_operation_of_the_spec():
+    result = subprocess.run([*CLI, "routes"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    header, *rows = result.stdout.splitlines()
+    assert header.split() == ["METHOD", "PATH", "OPERATION", "ACCESS"]
+    listed = {tuple(row.split()[:3]) for row in rows}
+    assert listed == {(op.method, op.path, op.id) for op in load_spec().operations}
+    assert len(rows) == len(load_spec().operations)
+
+
+@pytest.mark.parametrize(
+    ("operation_id", "access"),
+    [("auth.register", "anyone"), ("ops.health", "anyone"), ("auth.user", "token"),
+     ("widgets.list", "token"), ("widgets.create", "admin"), ("widgets.delete", "admin")],
+)
+def test_routes_say_who_may_call_each_operation(operation_id, access):
+    rows = subprocess.run([*CLI, "routes"], capture_output=True, text=True).stdout.splitlines()
+    assert {row.split()[2]: row.split()[3] for row in rows[1:]}[operation_id] == access
+
+
+def test_every_command_of_the_parser_has_help_with_an_example():
+    subparsers = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    commands = subparsers[0].choices
+    assert "routes" in commands
+    for name, parser in commands.items():
+        assert "example:" in (parser.epilog or ""), f"`widget-api {name} --help` shows no example"
+
+
+def run_on_terminal(args, env):
+    """Run the command with its output on a pseudo-terminal; return exit code and output."""
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [*CLI, *args], stdin=subprocess.DEVNULL, stdout=terminal, stderr=terminal, env=env
+    )
+    os.close(terminal)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(controller)
+    return process.wait(timeout=60), output.decode()
+
+
+SUCCEEDS = (["migrate"], "applied ")
+FAILS = (["add-user", "first last", "--password-stdin"], "error: email: first last is not a valid")
+
+
+@pytest.fixture
+def plain_env(tmp_path):
+    env = {**os.environ, "APP_ENV": "testing", "DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}"}
+    env.pop("NO_COLOR", None)
+    return env
+
+
+def test_success_is_green_on_a_terminal(plain_env):
+    args, message = SUCCEEDS
+    code, output = run_on_terminal(args, plain_env)
+    assert code == 0
+    assert "\033[32m" + message in output
+
+
+def test_error_is_red_on_a_terminal_and_exits_non_zero(plain_env):
+    args, message = FAILS
+    code, output = run_on_terminal(args, plain_env)
+    assert code == 1
+    assert "\033[31m" + message in output
+
+
+@pytest.mark.parametrize(("args", "message"), [SUCCEEDS, FAILS], ids=["success", "error"])
+def test_no_color_keeps_a_terminal_plain(plain_env, args, message):
+    _, output = run_on_terminal(args, {**plain_env, "NO_COLOR": "1"})
+    assert message in output
+    assert "\033[" not in output
+
+
+@pytest.mark.parametrize(("args", "message"), [SUCCEEDS, FAILS], ids=["success", "error"])
+def test_output_to_a_pipe_is_plain(plain_env, args, message):
+    result = subprocess.run([*CLI, *args], capture_output=True, text=True, env=plain_env)
+    assert message in result.stdout + result.stderr
+    assert "\033[" not in result.stdout + result.stderr

@@ -6,8 +6,10 @@ import peewee
 
 from service.auth.challenges import unauthorized
 from service.auth.passwords import Passwords
+from service.auth.throttle import Throttle
 from service.db.models import RevokedToken, User, db, utcnow
-from service.errors import Conflict
+from service.db.prepared import Prepared
+from service.errors import Conflict, Unauthorized
 
 BAD_CREDENTIALS = "email or password does not match"
 
@@ -38,8 +40,41 @@ def authenticate(email: str, password: str, passwords: Passwords) -> User:
     return user
 
 
-def find_user(public_id: str) -> User | None:
-    return User.get_or_none(User.public_id == public_id)
+def log_in(email: str, password: str, passwords: Passwords, throttle: Throttle) -> User:
+    """Authenticate within the account's failure limit: a locked account is refused before any check."""
+    throttle.check_account(email)
+    try:
+        user = authenticate(email, password, passwords)
+    except Unauthorized:
+        throttle.failed(email)
+        raise
+    throttle.succeeded(email)
+    return user
+
+
+_TOKEN_HOLDER = Prepared(
+    lambda token_id, public_id: User.select(
+        User.id, User.public_id, User.email, User.admin, User.registered_on,
+        peewee.fn.EXISTS(RevokedToken.select(RevokedToken.id).where(RevokedToken.jti == token_id)),
+    ).where(User.public_id == public_id),
+    2,
+)
+
+
+def token_holder(token_id: str, public_id: str) -> tuple[User | None, bool]:
+    """The user a token names and whether the token is revoked: one indexed query per request."""
+    row = _TOKEN_HOLDER.execute(token_id, User.public_id.db_value(public_id)).fetchone()
+    if row is None:
+        return None, is_revoked(token_id)
+    user_id, stored_public_id, email, admin, registered_on, revoked = row
+    user = User(
+        id=user_id,
+        public_id=User.public_id.python_value(stored_public_id),
+        email=email,
+        admin=User.admin.python_value(admin),
+        registered_on=User.registered_on.python_value(registered_on),
+    )
+    return user, bool(revoked)
 
 
 def is_revoked(token_id: str) -> bool:

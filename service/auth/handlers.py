@@ -3,7 +3,9 @@
 from datetime import UTC, datetime
 
 from service.auth import accounts
+from service.auth.addresses import client_address
 from service.auth.passwords import Passwords
+from service.auth.throttle import Throttle
 from service.auth.tokens import Tokens
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -12,20 +14,24 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 class AuthHandlers:
     """auth.* operations."""
 
-    def __init__(self, tokens: Tokens, passwords: Passwords):
+    def __init__(self, tokens: Tokens, passwords: Passwords, throttle: Throttle, trusted_proxies=()):
         self.tokens = tokens
         self.passwords = passwords
+        self.throttle = throttle
+        self.trusted_proxies = tuple(trusted_proxies)
 
     def register(self, req, resp):
         """Create an account and return a token for it."""
         body = req.context.inputs.body
+        self.throttle.attempt(self._client(req))
         user = accounts.register(body["email"], body["password"], self.passwords)
         self._issue_token(resp, user, "successfully registered", 201)
 
     def login(self, req, resp):
         """Exchange email and password for a token."""
         body = req.context.inputs.body
-        user = accounts.authenticate(body["email"], body["password"], self.passwords)
+        self.throttle.attempt(self._client(req))
+        user = accounts.log_in(body["email"], body["password"], self.passwords, self.throttle)
         self._issue_token(resp, user, "successfully logged in", 200)
 
     def user(self, req, resp):
@@ -45,6 +51,9 @@ class AuthHandlers:
         claims = req.context.claims
         accounts.revoke(claims.token_id, claims.expires_at)
         resp.media = {"status": "success", "message": "successfully logged out"}
+
+    def _client(self, req) -> str:
+        return client_address(req.remote_addr, req.get_header("X-Forwarded-For"), self.trusted_proxies)
 
     def _issue_token(self, resp, user, message: str, status: int) -> None:
         resp.status = status

@@ -33,9 +33,9 @@ class AuthMiddleware:
             claims = self.tokens.decode(token)
         except TokenError as refused:
             raise unauthorized(refused.message, refused_token=True) from None
-        if accounts.is_revoked(claims.token_id):
+        user, revoked = accounts.token_holder(claims.token_id, claims.subject)
+        if revoked:
             raise unauthorized(BLACKLISTED, refused_token=True)
-        user = accounts.find_user(claims.subject)
         if user is None:
             raise unauthorized(INVALID, refused_token=True)
         if op.admin_only and not user.admin:

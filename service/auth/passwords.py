@@ -1,5 +1,7 @@
 """argon2id password hashing, with a cheap profile for the test suite."""
 
+import unicodedata
+
 import argon2
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -22,15 +24,20 @@ class Passwords:
         return cls(argon2.PasswordHasher())
 
     def hash(self, password: str) -> str:
-        return self._hasher.hash(password)
+        return self._hasher.hash(normalise(password))
 
     def verify(self, password_hash: str | None, password: str) -> bool:
         """Check `password`; with no hash, spend the same effort on a dummy one and fail."""
         try:
-            matched = self._hasher.verify(password_hash or self._dummy_hash, password)
+            matched = self._hasher.verify(password_hash or self._dummy_hash, normalise(password))
         except (VerificationError, InvalidHashError):
             return False
         return matched and password_hash is not None
 
     def needs_rehash(self, password_hash: str) -> bool:
         return self._hasher.check_needs_rehash(password_hash)
+
+
+def normalise(password: str) -> str:
+    """NFKC, as NIST SP 800-63B §5.1.1.2 asks: one password, however the keyboard composed it."""
+    return unicodedata.normalize("NFKC", password)

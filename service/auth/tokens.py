@@ -1,5 +1,7 @@
-"""Access tokens: signed JWTs with an explicit algorithm and required claims."""
+"""Access tokens: signed JWTs with an explicit algorithm, required claims and rotating keys."""
 
+import functools
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,6 +12,8 @@ TOKEN_TYPE = "at+jwt"  # RFC 9068: an access token, never another kind of JWT
 REQUIRED_CLAIMS = ("exp", "iat", "sub", "jti")
 EXPIRED = "Access token expired. Please log in again."
 INVALID = "Invalid token. Please log in again."
+MAX_TIMESTAMP = 253402300800  # 10000-01-01: past it a date cannot be represented
+VERIFIED_TOKENS = 4096  # tokens whose signature and claims each worker remembers
 
 
 class TokenError(Exception):
@@ -30,14 +34,48 @@ class Claims:
         return max(0, int((self.expires_at - now).total_seconds()))
 
 
-class Tokens:
-    """Issue and check access tokens with one secret and one algorithm."""
+def key_id(secret: str) -> str:
+    """Name a key by a short one-way hash of it: the `kid` never reveals the key."""
+    return hashlib.sha256(b"widget-api key id\x00" + secret.encode()).hexdigest()[:16]
 
-    def __init__(self, secret: str, algorithm: str, lifetime_seconds: int, leeway_seconds: int = 0):
+
+class Tokens:
+    """Issue tokens with the current key; check them against the current and previous keys."""
+
+    def __init__(
+        self,
+        secret: str,
+        algorithm: str,
+        lifetime_seconds: int,
+        leeway_seconds: int = 0,
+        *,
+        previous_secrets=(),
+        issuer: str | None = None,
+        audience: str | None = None,
+    ):
         self.secret = secret
         self.algorithm = algorithm
         self.lifetime_seconds = lifetime_seconds
         self.leeway_seconds = leeway_seconds
+        self.issuer = issuer
+        self.audience = audience
+        self.kid = key_id(secret)
+        # RFC 8725 §3.10: a kid only ever selects one of these, never a path or a query
+        self._keys = {key_id(key): key for key in previous_secrets}
+        self._keys[self.kid] = secret
+        self._verified = functools.lru_cache(maxsize=VERIFIED_TOKENS)(self._verified)
+
+    @classmethod
+    def from_settings(cls, settings) -> "Tokens":
+        return cls(
+            settings.secret_key,
+            settings.jwt_algorithm,
+            settings.token_expire_seconds,
+            settings.token_leeway_seconds,
+            previous_secrets=settings.previous_secret_keys,
+            issuer=settings.token_issuer,
+            audience=settings.token_audience,
+        )
 
     def issue(self, subject: str, admin: bool) -> str:
         """Sign a fresh token for a user's public id."""
@@ -49,26 +87,57 @@ class Tokens:
             "exp": now + self.lifetime_seconds,
             "jti": uuid.uuid4().hex,
         }
-        return jwt.encode(claims, self.secret, self.algorithm, headers={"typ": TOKEN_TYPE})
+        if self.issuer:
+            claims["iss"] = self.issuer
+        if self.audience:
+            claims["aud"] = self.audience
+        headers = {"typ": TOKEN_TYPE, "kid": self.kid}
+        return jwt.encode(claims, self.secret, self.algorithm, headers=headers)
 
     def decode(self, token: str) -> Claims:
-        """Verify signature, algorithm, type, expiry and claim types; raise TokenError if any fails."""
+        """Verify key, signature, algorithm, type, claim types and times; raise TokenError if any fails."""
+        claims, exp = self._verified(token)
+        if exp <= int(datetime.now(UTC).timestamp()) - self.leeway_seconds:
+            raise TokenError(EXPIRED)
+        return claims
+
+    def _verified(self, token: str) -> tuple:
+        """Everything about a token that cannot change with time, remembered per token string.
+
+        The keys and rules are fixed for the life of the process, so a token that
+        verified once verifies again; only `exp` is checked on every use (by
+        `decode`). Refused tokens raise and are not remembered.
+        """
         try:
-            if jwt.get_unverified_header(token).get("typ") != TOKEN_TYPE:
-                raise TokenError(INVALID)
             payload = jwt.decode(
                 token,
-                self.secret,
+                self._key_for(jwt.get_unverified_header(token)),
                 algorithms=[self.algorithm],
-                options={"require": list(REQUIRED_CLAIMS)},
+                # exp is checked by decode(), once its type is known: pyjwt takes `true` for 1
+                options={"require": self._required_claims(), "verify_exp": False},
                 leeway=self.leeway_seconds,
+                issuer=self.issuer,
+                audience=self.audience,
             )
-        except jwt.ExpiredSignatureError:
-            raise TokenError(EXPIRED) from None
         except (jwt.PyJWTError, TypeError, ValueError, OverflowError):
             # pyjwt raises TypeError, not a PyJWTError, for claims such as null, [] or {}
             raise TokenError(INVALID) from None
-        return _claims(payload)
+        return _claims(payload), payload["exp"]
+
+    def _key_for(self, header: dict) -> str:
+        """The key a token names: its kid among the configured keys; none named, the current one."""
+        if header.get("typ") != TOKEN_TYPE:
+            raise TokenError(INVALID)
+        if "kid" not in header:
+            return self.secret  # tokens issued before key ids existed
+        kid = header["kid"]
+        if not isinstance(kid, str) or kid not in self._keys:
+            raise TokenError(INVALID)
+        return self._keys[kid]
+
+    def _required_claims(self) -> list:
+        extra = [name for name, value in (("iss", self.issuer), ("aud", self.audience)) if value]
+        return [*REQUIRED_CLAIMS, *extra]
 
 
 def _claims(payload: dict) -> Claims:
@@ -76,7 +145,8 @@ def _claims(payload: dict) -> Claims:
     sub, jti, exp = payload.get("sub"), payload.get("jti"), payload.get("exp")
     if not (isinstance(sub, str) and isinstance(jti, str) and 0 < len(jti) <= 64):
         raise TokenError(INVALID)
-    if type(exp) is not int or type(payload.get("iat")) is not int:
+    times = [payload[name] for name in ("exp", "iat", "nbf") if name in payload]
+    if not all(type(value) is int and 0 <= value < MAX_TIMESTAMP for value in times):
         raise TokenError(INVALID)
     try:
         uuid.UUID(sub)

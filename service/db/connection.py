@@ -1,6 +1,17 @@
-"""Open the configured database and bind the models to it."""
+"""Open the configured database and bind the models to it.
 
+Each gunicorn worker holds one connection of its own: peewee opens it on the
+first query after the worker starts (so after the fork) and keeps it. Before a
+request, a connection the server has closed meanwhile (a restart, a cut
+network) is dropped so the request opens a fresh one; a connection that fails
+during a request is closed by the 503 handler. `bench/connections.py` measured
+this against a pool and against a connection per request (docs/deploy.md has
+the figures).
+"""
+
+import select
 from pathlib import Path
+from urllib.parse import urlparse
 
 import peewee
 from playhouse import db_url
@@ -13,20 +24,65 @@ SQLITE_PRAGMAS = {"journal_mode": "wal", "busy_timeout": 5000, "foreign_keys": 1
 CONNECT_TIMEOUT_SECONDS = 3
 UNAVAILABLE = (peewee.OperationalError, peewee.InterfaceError)
 
+# Every bound below keeps one request well inside gunicorn's 30 s worker timeout:
+# a query the server cannot finish (a lock held elsewhere, a runaway plan) is
+# cancelled, a session left idle inside a transaction (a frozen worker) is ended,
+# and a peer that stops answering is dropped by TCP keepalives.
+SESSION_SETTINGS = {
+    "statement_timeout": "5s",
+    "lock_timeout": "4s",
+    "idle_in_transaction_session_timeout": "15s",
+}
+POSTGRES_CONNECT_DEFAULTS = {
+    "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+    "application_name": "widget-api",
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 10_000,
+}
+
 
 def open_database(url: str) -> peewee.Database:
     """Make a peewee database for `url`; nothing connects until first use."""
-    if url.startswith("sqlite"):
+    scheme = urlparse(url).scheme
+    if scheme.startswith("sqlite"):
         return db_url.connect(url, pragmas=SQLITE_PRAGMAS, timeout=5)
-    if url.startswith(("postgres", "postgresql")):
-        return db_url.connect(url, connect_timeout=CONNECT_TIMEOUT_SECONDS)
+    if scheme.startswith("postgres"):
+        # Percent-escapes in the user and password are decoded, as libpq does for its own URLs.
+        return db_url.connect(url, unquote_user=True, unquote_password=True, **postgres_params(url))
     return db_url.connect(url)
+
+
+def postgres_params(url: str) -> dict:
+    """Connection parameters: the defaults above, overridden by any the URL's query string sets."""
+    given = db_url.parse(url)
+    params = {key: value for key, value in POSTGRES_CONNECT_DEFAULTS.items() if key not in given}
+    params["options"] = postgres_options(given.get("options"))
+    return params
+
+
+def postgres_options(extra: str | None = None) -> str:
+    """The server settings sent at connect time; `extra` comes last, so its values win."""
+    options = " ".join(f"-c {name}={value}" for name, value in SESSION_SETTINGS.items())
+    return f"{options} {extra}" if extra else options
 
 
 def bind(database: peewee.Database) -> peewee.Database:
     """Point the models at `database`."""
     db.initialize(database)
     return database
+
+
+def forget_inherited_connection() -> None:
+    """In a freshly forked process, drop the parent's connection handle without closing it.
+
+    Closing would tell the server to end the session the parent is still using;
+    forgetting it makes this process open its own on first use.
+    """
+    if db.obj is not None:
+        db.obj.dispose()
 
 
 def migrate(database: peewee.Database) -> list[str]:
@@ -39,9 +95,38 @@ def ping(database: peewee.Database) -> None:
     database.execute_sql("SELECT 1")
 
 
+def is_dead(database: peewee.Database) -> bool:
+    """True when the server or the network closed an idle PostgreSQL connection since its last use.
+
+    Between requests the server has nothing to say, so a readable socket means
+    it said goodbye (a shutdown notice, end of stream); asking costs one poll.
+    """
+    if database.is_closed() or database.in_transaction():
+        return False
+    conn = database.connection()
+    if not hasattr(conn, "fileno"):  # SQLite: a file, nothing closes it behind our back
+        return False
+    if conn.closed:
+        return True
+    poller = select.poll()
+    poller.register(conn.fileno(), select.POLLIN | select.POLLERR | select.POLLHUP)
+    return bool(poller.poll(0))
+
+
+class ConnectionCheck:
+    """Begin each request on a live connection, so a database that came back serves at once."""
+
+    def __init__(self, database: peewee.Database):
+        self.database = database
+
+    def process_request(self, req, resp):
+        if is_dead(self.database):
+            reset_connection(self.database)
+
+
 def reset_connection(database: peewee.Database) -> None:
     """Drop a connection that failed, so the next request opens a fresh one."""
     try:
         database.close()
-    except Exception:  # the connection is already broken; closing it is best effort
-        pass
+    except UNAVAILABLE:  # broken, or still inside a transaction: let go of it all the same
+        database.dispose()

@@ -48,3 +48,13 @@ class Widget(BaseModel):
     class Meta:
         table_name = "widgets"
 
+
+class AuthThrottle(BaseModel):
+    """One counter of auth attempts or failures for a key (an account or a client address)."""
+
+    key = peewee.CharField(max_length=100, unique=True)
+    hits = peewee.IntegerField(default=0)
+    window_ends_at = peewee.DateTimeField(index=True)
+
+    class Meta:
+        table_name = "auth_throttles"

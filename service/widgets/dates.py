@@ -5,6 +5,7 @@ Every datetime here is naive and means UTC, the way the database stores it.
 
 import datetime as dt
 import email.utils
+import functools
 import re
 
 from dateutil import parser
@@ -16,6 +17,9 @@ INVALID_DATE_MESSAGE = (
 PAST_DATE_MESSAGE = "{value} is in the past: the deadline must be today ({today}) or later"
 DISPLAY_FORMAT = "%m/%d/%y %I:%M:%S %p UTC"
 NO_TIME_REMAINING = "No time remaining"
+# Renderings are pure functions of the instant, and listings show the same widgets'
+# instants again and again: each form is remembered for this many instants.
+RENDERED_MOMENTS = 8192
 
 _DATE_CHARACTERS = re.compile(r"[A-Za-z0-9 ,./-]+")
 _END_OF_DAY = dt.time(23, 59, 59)
@@ -53,16 +57,19 @@ def parse_deadline(text: str, today: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, _END_OF_DAY)
 
 
+@functools.lru_cache(maxsize=RENDERED_MOMENTS)
 def display(moment: dt.datetime) -> str:
     """Render an instant for people, e.g. "11/24/26 06:24:22 AM UTC"."""
     return _utc_naive(moment).strftime(DISPLAY_FORMAT)
 
 
+@functools.lru_cache(maxsize=RENDERED_MOMENTS)
 def iso8601(moment: dt.datetime) -> str:
     """Render an instant for machines as RFC 3339, e.g. "2026-11-24T06:24:22+00:00"."""
     return _utc_naive(moment).replace(tzinfo=dt.timezone.utc).isoformat(timespec="seconds")
 
 
+@functools.lru_cache(maxsize=RENDERED_MOMENTS)
 def rfc822(moment: dt.datetime) -> str:
     """Render an instant for feeds and mail headers, e.g. "Tue, 24 Nov 2026 06:24:22 -0000"."""
     return email.utils.format_datetime(_utc_naive(moment).replace(microsecond=0))

@@ -117,4 +117,4 @@ def test_list_costs_the_same_queries_whatever_the_page_size(client, user, add_wi
     with count_queries() as counter:
         response = page_of(client, user, per_page=per_page)
     assert len(response.json["items"]) == min(per_page, 12)
-    assert counter.count == 4  # token revocation check, user, count, page with owners
+    assert counter.count == 3  # token holder and revocation, widget count, page with owners

@@ -1,0 +1,89 @@
+"""Request ids and one JSON log line per request, so every event can be traced and counted.
+
+The request line names the route's spec path (`/api/v1/widgets/{name}`), never
+the raw path, query string, headers or body: tokens, passwords and the
+`Authorization` header cannot reach the log through it.
+"""
+
+import contextvars
+import json
+import logging
+import os
+import re
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# What a load balancer or client may pass on: ids such as UUIDs, hex digests and
+# trace ids, bounded so that one header cannot flood the log. Anything else is
+# replaced, never echoed.
+SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+=@/-]{0,127}")
+REQUEST_FIELDS = ("method", "path", "status", "duration_ms", "request_id")
+
+request_log = logging.getLogger("service.request")
+current_request_id: contextvars.ContextVar = contextvars.ContextVar("request_id", default=None)
+
+
+def request_id_from(value: str | None) -> str:
+    """The client's id when it is safe to echo and log; a fresh one otherwise."""
+    if value is not None and SAFE_REQUEST_ID.fullmatch(value):
+        return value
+    return uuid.uuid4().hex
+
+
+class RequestLog:
+    """Give every request an id, echo it, and log one line when the response is ready."""
+
+    def process_request(self, req, resp):
+        req.context.request_id = request_id_from(req.get_header(REQUEST_ID_HEADER))
+        req.context.started = time.perf_counter()
+        req.context.log_token = current_request_id.set(req.context.request_id)
+        resp.set_header(REQUEST_ID_HEADER, req.context.request_id)
+
+    def process_response(self, req, resp, resource, req_succeeded):
+        elapsed_ms = (time.perf_counter() - req.context.started) * 1000
+        request_log.info(
+            "%s %s %s",
+            req.method,
+            req.uri_template or "(no route)",
+            resp.status_code,
+            extra={
+                "method": req.method,
+                "path": req.uri_template,
+                "status": resp.status_code,
+                "duration_ms": round(elapsed_ms, 2),
+                "request_id": req.context.request_id,
+            },
+        )
+        current_request_id.reset(req.context.log_token)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record, carrying the id of the request being served."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for name in REQUEST_FIELDS:
+            if hasattr(record, name):
+                entry[name] = getattr(record, name)
+        if "request_id" not in entry and current_request_id.get() is not None:
+            entry["request_id"] = current_request_id.get()
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(environ=None, stream=None) -> None:
+    """Send every log record to stdout as one JSON line, at LOG_LEVEL (default info)."""
+    environ = os.environ if environ is None else environ
+    handler = logging.StreamHandler(stream or sys.stdout)
+    handler.setFormatter(JsonFormatter())
+    level = environ.get("LOG_LEVEL", "info").upper()
+    logging.basicConfig(level=level, handlers=[handler], force=True)

@@ -1,0 +1,122 @@
+"""Headless Chromium driven by Playwright against a real gunicorn, on SQLite.
+
+Chromium is Debian's package, installed by install_chromium.sh when missing. Where
+it cannot be installed the tests are skipped with the reason; under CI=true they
+fail instead, since CI must prove the docs work in a browser.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from service.db.connection import migrate, open_database
+from tests.server.conftest import Server
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+ARTIFACTS = ROOT / "artifacts" / "browser"
+OFF_LOOPBACK = re.compile(r"^(?!https?://127\.0\.0\.1[:/])")
+LAUNCH_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+class PatientServer(Server):
+    """A Server that also waits out workers slow to boot on a busy machine."""
+
+    def _wait_until_up(self, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                return super()._wait_until_up(max(deadline - time.monotonic(), 1))
+            except requests.Timeout:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise
+
+
+def unavailable(reason: str):
+    """Skip with the reason, or fail under CI, where the browser test must run."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"browser test cannot run in CI: {reason}")
+    pytest.skip(reason)
+
+
+def install_chromium() -> None:
+    """Install Debian's chromium with apt, or give up with the reason."""
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        unavailable(f"{CHROMIUM} is missing and apt-get as root is not available to install it "
+                    f"(run: sudo bash {HERE / 'install_chromium.sh'})")
+    try:
+        result = subprocess.run(["bash", str(HERE / "install_chromium.sh")],
+                                capture_output=True, text=True, timeout=900)
+    except subprocess.TimeoutExpired:
+        unavailable("installing chromium took more than 15 minutes")
+    if result.returncode != 0:
+        unavailable(f"installing chromium failed: {(result.stderr or result.stdout)[-500:]}")
+    if not CHROMIUM.exists():
+        unavailable(f"{CHROMIUM} is still missing after installing Debian's chromium")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """The path of Debian's chromium, installed on first use."""
+    if not CHROMIUM.exists():
+        install_chromium()
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser(chromium):
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("playwright is not installed (pip install -e '.[test]')")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(chromium), args=LAUNCH_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def live_database_url(tmp_path_factory) -> str:
+    """A migrated SQLite file: the browser checks the docs page, not the database backends."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'browser.db'}"
+    database = open_database(url)
+    migrate(database)
+    database.close()
+    return url
+
+
+@pytest.fixture(scope="module")
+def live_server(live_database_url):
+    running = PatientServer(live_database_url)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page, without stored authorization, that records errors and reaches only loopback."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.route(OFF_LOOPBACK, lambda route: route.abort())
+    opened = context.new_page()
+    opened.errors = []
+    opened.on("pageerror", lambda error: opened.errors.append(str(error)))
+    opened.on("console", lambda m: m.type == "error" and opened.errors.append(m.text))
+    yield opened
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS

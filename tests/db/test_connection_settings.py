@@ -1,0 +1,56 @@
+"""PostgreSQL sessions are opened with bounds that keep one request inside gunicorn's timeout."""
+
+import pytest
+
+from conftest import POSTGRES_TEST_DB, fresh_postgres_database
+from service.db.connection import open_database
+from tests.scaleout.instances import drop_postgres_database
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    url = fresh_postgres_database(f"{POSTGRES_TEST_DB}_settings")
+    yield url
+    drop_postgres_database(url)
+
+
+def session_settings(url: str, *names) -> dict:
+    database = open_database(url)
+    try:
+        return {name: database.execute_sql(f"SHOW {name}").fetchone()[0] for name in names}
+    finally:
+        database.close()
+
+
+def test_sessions_cancel_slow_statements_lock_waits_and_idle_transactions(postgres_url):
+    assert session_settings(
+        postgres_url, "statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout"
+    ) == {
+        "statement_timeout": "5s",
+        "lock_timeout": "4s",
+        "idle_in_transaction_session_timeout": "15s",
+    }
+
+
+def test_sessions_name_the_service_to_the_server(postgres_url):
+    assert session_settings(postgres_url, "application_name") == {"application_name": "widget-api"}
+
+
+def test_server_options_in_the_url_win_over_the_defaults(postgres_url):
+    url = postgres_url + "?options=-c%20statement_timeout%3D1500"
+    assert session_settings(url, "statement_timeout", "lock_timeout") == {
+        "statement_timeout": "1500ms",
+        "lock_timeout": "4s",
+    }
+
+
+def test_connection_parameters_in_the_url_win_over_the_defaults():
+    params = open_database("postgresql://app@db.example/widgets?connect_timeout=7").connect_params
+    assert (params["connect_timeout"], params["keepalives"]) == (7, 1)
+
+
+def test_percent_encoded_credentials_in_the_url_are_decoded():
+    params = open_database(
+        "postgresql://app%40corp:p%40ss%3Aw%2Frd@db.example/widgets"
+    ).connect_params
+    assert (params["user"], params["password"]) == ("app@corp", "p@ss:w/rd")

@@ -1,0 +1,78 @@
+"""Real gunicorn processes on a PostgreSQL database of their own, some of them behind a TCP proxy."""
+
+from urllib.parse import urlparse
+
+import pytest
+
+from conftest import empty_tables
+from tests.faults.proxy import TcpProxy
+from tests.scaleout.instances import (
+    Gunicorn,
+    admin_token,
+    drop_postgres_database,
+    models_bound_to,
+    postgres_database,
+    token_for,
+)
+
+
+def through(url: str, address: str) -> str:
+    """`url` with its host and port replaced by `address`."""
+    parsed = urlparse(url)
+    userinfo = parsed.netloc.rpartition("@")[0]
+    return parsed._replace(netloc=f"{userinfo}@{address}" if userinfo else address).geturl()
+
+
+@pytest.fixture(scope="module")
+def faults_database_url():
+    url = postgres_database("faults")
+    yield url
+    drop_postgres_database(url)
+
+
+@pytest.fixture(scope="module")
+def proxy(faults_database_url):
+    target = urlparse(faults_database_url)
+    running = TcpProxy(target.hostname, target.port or 5432)
+    yield running
+    running.close()
+
+
+@pytest.fixture(scope="module")
+def behind_proxy(faults_database_url, proxy):
+    """One gunicorn (two workers) that reaches the database only through the proxy."""
+    running = Gunicorn(through(faults_database_url, proxy.address))
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def service(behind_proxy, proxy, faults_database_url):
+    """The proxied gunicorn on an empty database; the proxy forwards again afterwards, whatever the test did."""
+    proxy.restore()
+    with models_bound_to(faults_database_url) as database:
+        empty_tables(database)
+    yield behind_proxy
+    proxy.restore()
+
+
+@pytest.fixture
+def tokens(service, faults_database_url) -> dict:
+    """A user's and an admin's token, issued while the database answers."""
+    return {"user": token_for(service.url), "admin": admin_token(faults_database_url, service.url)}
+
+
+@pytest.fixture
+def direct(faults_database_url):
+    """Start gunicorn straight on the database (no proxy); stopped afterwards."""
+    started = []
+
+    def start(workers: int) -> Gunicorn:
+        with models_bound_to(faults_database_url) as database:
+            empty_tables(database)
+        started.append(Gunicorn(faults_database_url, workers=workers))
+        return started[-1]
+
+    yield start
+    for running in started:
+        running.stop()
