@@ -9,11 +9,9 @@ import os
 import re
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
-import requests
 
 from service.db.connection import migrate, open_database
 from tests.server.conftest import Server
@@ -27,20 +25,6 @@ LAUNCH_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-
-
-class PatientServer(Server):
-    """A Server that also waits out workers slow to boot on a busy machine."""
-
-    def _wait_until_up(self, seconds: float = 60) -> None:
-        deadline = time.monotonic() + seconds
-        while True:
-            try:
-                return super()._wait_until_up(max(deadline - time.monotonic(), 1))
-            except requests.Timeout:
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise
 
 
 def unavailable(reason: str):
@@ -98,7 +82,7 @@ def live_database_url(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="module")
 def live_server(live_database_url):
-    running = PatientServer(live_database_url)
+    running = Server(live_database_url)
     yield running
     running.stop()
 

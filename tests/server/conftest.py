@@ -47,14 +47,15 @@ class Server:
         self._wait_until_up()
 
     def _wait_until_up(self, seconds: float = 60) -> None:
+        """Wait for /health; a read timeout only means a worker is still booting."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited: {self.process.stderr.read()}")
             try:
-                requests.get(self.url + "/health", timeout=1)
+                requests.get(self.url + "/health", timeout=2)
                 return
-            except (requests.ConnectionError, requests.Timeout):
+            except requests.RequestException:
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"gunicorn did not answer within {seconds} s")
