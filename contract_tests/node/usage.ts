@@ -1,0 +1,57 @@
+// What a TypeScript client developer writes against the generated types.
+// `tsc --noEmit` must accept every call below and reject each `@ts-expect-error` line:
+// a misspelt path, a missing field or an out-of-range value is a compile error.
+import createClient from "openapi-fetch";
+import type { components, paths } from "./api";
+
+type Widget = components["schemas"]["Widget"];
+
+const client = createClient<paths>({ baseUrl: "http://localhost:8000" });
+
+export async function tour(email: string, password: string): Promise<Widget | undefined> {
+  const registered = await client.POST("/api/v1/auth/register", { body: { email, password } });
+  if (registered.error) {
+    const refusal: string = registered.error.message;
+    throw new Error(refusal);
+  }
+  if (!registered.data) {
+    // a response the spec gives no body, such as gunicorn's 414 for an overlong request line
+    throw new Error(`HTTP ${registered.response.status}`);
+  }
+  const token: string = registered.data.access_token;
+  const headers = { Authorization: `Bearer ${token}` };
+
+  const me = await client.GET("/api/v1/auth/user", { headers });
+  const isAdmin: boolean | undefined = me.data?.admin;
+
+  await client.POST("/api/v1/widgets", {
+    headers,
+    body: { name: "my-widget", info_url: "https://www.example.com/my-widget", deadline: "12/31/2030" },
+  });
+  const page = await client.GET("/api/v1/widgets", { headers, params: { query: { page: 1, per_page: 25 } } });
+  const names: string[] = page.data?.items.map((widget) => widget.name) ?? [];
+  const next: string | undefined = page.data?.links.next;
+
+  const item = { params: { path: { name: "my-widget" } }, headers };
+  await client.PUT("/api/v1/widgets/{name}", {
+    ...item,
+    body: { info_url: "https://www.example.com/my-widget/v2", deadline: "2031-01-31" },
+  });
+  const fetched = await client.GET("/api/v1/widgets/{name}", item);
+  const passed: boolean | undefined = fetched.data?.deadline_passed;
+  await client.DELETE("/api/v1/widgets/{name}", item);
+  const loggedOut = await client.POST("/api/v1/auth/logout", { headers });
+  const farewell: string | undefined = loggedOut.data?.message;
+
+  // @ts-expect-error per_page is one of 5, 10, 25, 50, 100
+  await client.GET("/api/v1/widgets", { headers, params: { query: { per_page: 7 } } });
+  // @ts-expect-error a new widget needs a deadline
+  await client.POST("/api/v1/widgets", { headers, body: { name: "w", info_url: "https://example.com" } });
+  // @ts-expect-error the API has no such path
+  await client.GET("/api/v1/gadgets", { headers });
+  // @ts-expect-error a widget has no `owner_id`; its owner is an object
+  const ownerId: string | undefined = fetched.data?.owner_id;
+
+  console.log(isAdmin, names, next, passed, farewell, ownerId);
+  return fetched.data;
+}

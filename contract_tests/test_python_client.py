@@ -1,0 +1,184 @@
+"""A Python client generated from the spec drives the service under gunicorn, typed end to end.
+
+openapi-python-client writes the client into a temporary directory at test
+time; it is imported from there and never committed.
+"""
+
+import importlib
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from conftest import TEST_SECRET
+from contract_tests.identities import PASSWORD
+from service.spec import SPEC_PATH
+
+pytestmark = pytest.mark.server
+
+GENERATOR = Path(sys.executable).with_name("openapi-python-client")
+WIDGET_API = Path(sys.executable).with_name("widget-api")
+PACKAGE = "widget_api_client"
+# The generator reads JSON and text bodies only; the YAML form of the spec stays untyped
+# (`.content` of the raw response) while every other operation gets its models.
+UNTYPED = {"GET /api/v1/openapi.yaml"}
+
+
+@pytest.fixture(scope="module")
+def generation(tmp_path_factory):
+    """Generate the client (no ruff pass: the code is imported, not read) and import it."""
+    where = tmp_path_factory.mktemp("python-client")
+    config = where / "generator.yaml"
+    config.write_text("post_hooks: []\n")
+    done = subprocess.run(
+        [
+            str(GENERATOR),
+            "generate",
+            "--path",
+            str(SPEC_PATH),
+            "--meta",
+            "none",
+            "--output-path",
+            str(where / PACKAGE),
+            "--config",
+            str(config),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    with pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(where))
+        yield done.stdout + done.stderr
+        for name in [name for name in sys.modules if name.split(".")[0] == PACKAGE]:
+            del sys.modules[name]
+
+
+@pytest.fixture(scope="module")
+def api(generation):
+    """The generated package's modules, by the names a client developer imports."""
+    modules = [
+        "client",
+        "models",
+        "api.auth.auth_register",
+        "api.auth.auth_login",
+        "api.auth.auth_user",
+        "api.auth.auth_logout",
+        "api.widgets.widgets_create",
+        "api.widgets.widgets_list",
+        "api.widgets.widgets_get",
+        "api.widgets.widgets_update",
+        "api.widgets.widgets_delete",
+    ]
+    return {
+        name.rsplit(".", 1)[-1]: importlib.import_module(f"{PACKAGE}.{name}") for name in modules
+    }
+
+
+def test_generator_types_every_operation_but_the_yaml_document(generation):
+    skipped = set(re.findall(r"WARNING parsing (\S+ \S+) within", generation))
+    assert skipped == UNTYPED, generation
+
+
+def add_admin(database_url: str, email: str) -> None:
+    """Create an administrator the documented way: widget-api add-user --admin --password-stdin."""
+    environ = {
+        "APP_ENV": "testing",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": TEST_SECRET,
+        "PATH": str(WIDGET_API.parent),
+    }
+    done = subprocess.run(
+        [str(WIDGET_API), "add-user", email, "--admin", "--password-stdin"],
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_generated_client_drives_the_whole_flow(api, live_server, database_url):
+    models, client = api["models"], api["client"]
+    anonymous = client.Client(base_url=live_server.url, raise_on_unexpected_status=True)
+
+    registered = api["auth_register"].sync_detailed(
+        client=anonymous,
+        body=models.Credentials(email="Client.User@Example.com", password=PASSWORD),
+    )
+    assert registered.status_code == 201
+    assert isinstance(registered.parsed, models.TokenIssued)
+    logged_in = api["auth_login"].sync(
+        client=anonymous,
+        body=models.CredentialsForm(email="client.user@example.com", password=PASSWORD),
+    )
+    assert (
+        isinstance(logged_in, models.TokenIssued) and logged_in.message == "successfully logged in"
+    )
+    user = client.AuthenticatedClient(base_url=live_server.url, token=logged_in.access_token)
+
+    me = api["auth_user"].sync(client=user)
+    assert isinstance(me, models.User)
+    assert (me.email, me.admin) == ("client.user@example.com", False)
+
+    add_admin(database_url, "client.admin@example.com")
+    admin_token = (
+        api["auth_login"]
+        .sync(
+            client=anonymous,
+            body=models.Credentials(email="client.admin@example.com", password=PASSWORD),
+        )
+        .access_token
+    )
+    admin = client.AuthenticatedClient(base_url=live_server.url, token=admin_token)
+    names = [f"client-widget-{number}" for number in range(1, 8)]
+    for number, name in enumerate(names):
+        shape = models.NewWidget if number % 2 else models.NewWidgetForm
+        created = api["widgets_create"].sync_detailed(
+            client=admin,
+            body=shape(name=name, info_url=f"https://example.com/{name}", deadline="12/31/2099"),
+        )
+        assert created.status_code == 201, created.content
+        assert created.headers["location"] == f"{live_server.url}/api/v1/widgets/{name}"
+
+    listed, page_number = [], 1
+    while True:
+        page = api["widgets_list"].sync(
+            client=user, page=page_number, per_page=models.WidgetsListPerPage.VALUE_5
+        )
+        assert isinstance(page, models.WidgetPage) and page.total_items == len(names)
+        listed += [widget.name for widget in page.items]
+        if not page.has_next:
+            break
+        page_number += 1
+    assert (listed, page_number) == (names, 2)
+
+    updated = api["widgets_update"].sync(
+        client=admin,
+        name=names[0],
+        body=models.WidgetChanges(info_url="https://example.com/changed", deadline="2099-06-30"),
+    )
+    assert isinstance(updated, models.Status)
+    widget = api["widgets_get"].sync(client=user, name=names[0].upper())
+    assert isinstance(widget, models.Widget)
+    assert widget.info_url == "https://example.com/changed"
+    assert widget.deadline_iso8601 == datetime(2099, 6, 30, 23, 59, 59, tzinfo=UTC)
+    assert widget.owner.email == "client.admin@example.com"
+
+    assert api["widgets_delete"].sync_detailed(client=admin, name=names[0]).status_code == 204
+    gone = api["widgets_get"].sync_detailed(client=user, name=names[0])
+    assert gone.status_code == 404 and isinstance(gone.parsed, models.Error)
+
+    farewell = api["auth_logout"].sync(client=user)
+    assert isinstance(farewell, models.Status) and farewell.message == "successfully logged out"
+    refused = api["auth_user"].sync_detailed(client=user)
+    assert refused.status_code == 401
+    assert isinstance(refused.parsed, models.Error)
+    assert refused.parsed.message == "Token blacklisted. Please log in again."
