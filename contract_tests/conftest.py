@@ -28,7 +28,7 @@ SEED = os.environ.get("CONTRACT_SEED")
 # no per-address limit on register and login, which the fuzzer calls thousands of times.
 SERVICE_ENV = {"TOKEN_EXPIRE_SECONDS": "7200", "AUTH_RATE_LIMIT": "0"}
 
-register_formats()
+register_formats()  # process-wide in schemathesis; only ever adds the spec's own format
 
 
 def contract_config(*, in_process: bool = False) -> schemathesis.Config:
