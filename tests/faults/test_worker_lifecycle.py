@@ -62,43 +62,51 @@ def in_background(call) -> dict:
     return outcome
 
 
+def poll_activity(database_url: str, query: str, params, done, seconds: float):
+    """Run `query` on a watcher connection until `done(rows)`; return the rows, None on timeout."""
+    watcher = psycopg2.connect(database_url, connect_timeout=3)
+    watcher.autocommit = True
+    deadline = time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            with watcher.cursor() as cur:
+                cur.execute(query, params)
+                found = cur.fetchall()
+            if done(found):
+                return found
+            time.sleep(0.05)
+    finally:
+        watcher.close()
+    return None
+
+
 def service_backends_waiting_on_locks(
     database_url: str, count: int, seconds: float = TIMEOUT
 ) -> list:
     """Wait until `count` of the service's sessions wait on a lock; return their backend pids."""
-    watcher = psycopg2.connect(database_url, connect_timeout=3)
-    watcher.autocommit = True
-    deadline = time.monotonic() + seconds
-    try:
-        while time.monotonic() < deadline:
-            with watcher.cursor() as cur:
-                cur.execute(
-                    "SELECT pid FROM pg_stat_activity WHERE application_name = 'widget-api'"
-                    " AND datname = current_database() AND wait_event_type = 'Lock'"
-                )
-                pids = [pid for (pid,) in cur.fetchall()]
-            if len(pids) >= count:
-                return pids
-            time.sleep(0.05)
-    finally:
-        watcher.close()
-    raise AssertionError(f"{count} request(s) never reached the database")
+    found = poll_activity(
+        database_url,
+        "SELECT pid FROM pg_stat_activity WHERE application_name = 'widget-api'"
+        " AND datname = current_database() AND wait_event_type = 'Lock'",
+        (),
+        lambda found: len(found) >= count,
+        seconds,
+    )
+    if found is None:
+        raise AssertionError(f"{count} request(s) never reached the database")
+    return [pid for (pid,) in found]
 
 
 def wait_for_backends_to_end(database_url: str, pids: list, seconds: float = TIMEOUT) -> None:
-    watcher = psycopg2.connect(database_url, connect_timeout=3)
-    watcher.autocommit = True
-    deadline = time.monotonic() + seconds
-    try:
-        while time.monotonic() < deadline:
-            with watcher.cursor() as cur:
-                cur.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", (pids,))
-                if cur.fetchone()[0] == 0:
-                    return
-            time.sleep(0.05)
-    finally:
-        watcher.close()
-    raise AssertionError(f"database sessions {pids} outlived their worker")
+    found = poll_activity(
+        database_url,
+        "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)",
+        (pids,),
+        lambda found: found[0][0] == 0,
+        seconds,
+    )
+    if found is None:
+        raise AssertionError(f"database sessions {pids} outlived their worker")
 
 
 def rows(database_url: str, query: str, *params) -> list:
