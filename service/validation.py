@@ -168,7 +168,8 @@ class _CompiledOperation:
         if validator is None:
             accepted = ", ".join(self.body_validators) or "no body"
             raise UnsupportedMediaType(
-                f"Content-Type {media_type or '(none)'} is not supported; use {accepted}"
+                f"Content-Type {_show(media_type) if media_type else '(none)'} is not supported;"
+                f" use {accepted}"
             )
         # An absent body carries no fields, like an empty form: the errors name each required one.
         body = _parse(media_type, raw, errors) if raw else {}
