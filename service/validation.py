@@ -180,7 +180,7 @@ class _CompiledOperation:
         return body
 
     def normalised(self, body):
-        """Passwords in NFKC, the form that is hashed, so the schema's limits count its characters."""
+        """Passwords in NFKC, the form that is hashed: the schema's limits count its characters."""
         if not isinstance(body, dict):
             return body
         return {
@@ -305,7 +305,7 @@ def _parse(media_type: str, raw: bytes, errors: dict):
     try:
         text = raw.decode("utf-8")
         if media_type == JSON:
-            body = json.loads(text)
+            body = json.loads(text, parse_constant=_not_json)
         else:
             body = read_form(text)
     except UnicodeError:
@@ -314,14 +314,22 @@ def _parse(media_type: str, raw: bytes, errors: dict):
     except RecursionError:
         errors[BODY_FIELD] = "the body is nested too deeply"
         return UNREADABLE
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         errors[BODY_FIELD] = f"the body is not valid JSON: {exc}"
+        return UNREADABLE
+    except ValueError:  # Python's limit on an integer's digits, or NaN/Infinity (_not_json)
+        errors[BODY_FIELD] = "the body is not valid JSON: NaN, Infinity or too long a number"
         return UNREADABLE
     unreadable = _unreadable_fields(body)
     if unreadable:
         errors.update(unreadable)
         return UNREADABLE
     return body
+
+
+def _not_json(constant: str):
+    """Refuse NaN and Infinity: Python's json reads them, JSON has no such numbers (RFC 8259 6)."""
+    raise ValueError(constant)
 
 
 def read_form(text: str) -> dict:
@@ -333,7 +341,7 @@ def read_form(text: str) -> dict:
 
 
 def _unreadable_fields(body) -> dict:
-    """Top-level fields holding a string that is not text (a lone surrogate) or nested too deeply."""
+    """Top-level fields nested too deeply or holding a string that is not text (lone surrogates)."""
     items = body.items() if isinstance(body, dict) else [(BODY_FIELD, body)]
     found = {}
     for name, value in items:

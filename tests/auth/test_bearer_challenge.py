@@ -9,7 +9,9 @@ PLAIN_CHALLENGE = 'Bearer realm="registered_users@widget-api"'
 
 
 # RFC 6750 §3.1: a request lacking authentication information gets no error code.
-@pytest.mark.parametrize("header", ["Bearer", "Bearer ", "Bearer    ", "bearer", "BEARER  ", "  Bearer  "])
+@pytest.mark.parametrize(
+    "header", ["Bearer", "Bearer ", "Bearer    ", "bearer", "BEARER  ", "  Bearer  "]
+)
 def test_a_bearer_scheme_without_a_token_answers_401_with_the_plain_challenge(client, header):
     response = client.simulate_get(USER, headers={"Authorization": header})
     assert_envelope(response, 401, "Unauthorized")

@@ -1,4 +1,4 @@
-"""No request, however hostile, writes more than a few KB to the log, or a line that is not UTF-8."""
+"""No request, however hostile, writes more than a few KB to the log, or a line not in UTF-8."""
 
 import io
 import json
@@ -12,7 +12,9 @@ from tests.helpers import PASSWORD
 
 REGISTER = "/api/v1/auth/register"
 JSON = {"Content-Type": "application/json"}
-LINE_BYTES = 3 * MAX_FIELD_CHARS  # a bounded message and a bounded traceback, with the fields around them
+LINE_BYTES = (
+    3 * MAX_FIELD_CHARS
+)  # a bounded message and a bounded traceback, with the fields around them
 
 
 @pytest.fixture
@@ -39,7 +41,9 @@ HOSTILE = [
 ]
 
 
-@pytest.mark.parametrize("body", HOSTILE, ids=["depth-500", "depth-989", "depth-60000", "surrogate-key", "long-field"])
+@pytest.mark.parametrize(
+    "body", HOSTILE, ids=["depth-500", "depth-989", "depth-60000", "surrogate-key", "long-field"]
+)
 def test_a_hostile_body_writes_only_short_log_lines(client, written, body):
     response = client.simulate_post(REGISTER, body=body, headers=JSON)
     assert response.status_code == 400
@@ -54,6 +58,7 @@ def record(message: str, exc_info=None) -> logging.LogRecord:
 
 def deep_recursion_error():
     """A RecursionError through two alternating frames, which Python cannot fold into one line."""
+
     def ping(n):
         return pong(n + 1)
 

@@ -22,13 +22,19 @@ def test_a_password_whose_normalised_form_breaks_the_limits_answers_400(client, 
     assert set(response.json["errors"]) == {"password"}
 
 
-@pytest.mark.parametrize("password", [EXPANDS_TO_EIGHT, COMPOSES_UNDER_BOUND], ids=["eight", "composed"])
+@pytest.mark.parametrize(
+    "password", [EXPANDS_TO_EIGHT, COMPOSES_UNDER_BOUND], ids=["eight", "composed"]
+)
 def test_a_password_whose_normalised_form_keeps_the_limits_is_accepted(client, password):
     assert register(client, "a@example.com", password).status_code == 201
     assert login(client, "a@example.com", unicodedata.normalize("NFC", password)).status_code == 200
 
 
 def test_the_command_line_counts_the_normalised_form_too():
-    validator = Validator(load_spec().operations, Settings.from_env({"APP_ENV": "testing"}).max_body_bytes)
-    errors = validator.body_errors("auth.register", {"email": "a@example.com", "password": DECOMPOSED_SHORT})
+    validator = Validator(
+        load_spec().operations, Settings.from_env({"APP_ENV": "testing"}).max_body_bytes
+    )
+    errors = validator.body_errors(
+        "auth.register", {"email": "a@example.com", "password": DECOMPOSED_SHORT}
+    )
     assert set(errors) == {"password"}

@@ -11,10 +11,12 @@ REGISTER = "/api/v1/auth/register"
 
 
 def post_chunked(server, body: bytes, content_type: str = "application/json", piece: int = 7):
-    """POST `body` with Transfer-Encoding: chunked, in pieces of `piece` bytes; return (status, body)."""
+    """POST `body` chunked (Transfer-Encoding), `piece` bytes a chunk; return status and body."""
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     pieces = (body[i : i + piece] for i in range(0, len(body), piece))
-    connection.request("POST", REGISTER, body=pieces, headers={"Content-Type": content_type}, encode_chunked=True)
+    connection.request(
+        "POST", REGISTER, body=pieces, headers={"Content-Type": content_type}, encode_chunked=True
+    )
     response = connection.getresponse()
     answer = response.status, json.loads(response.read())
     connection.close()
@@ -22,26 +24,34 @@ def post_chunked(server, body: bytes, content_type: str = "application/json", pi
 
 
 def test_a_chunked_json_body_registers(server):
-    status, body = post_chunked(server, b'{"email": "chunked@example.com", "password": "correct horse battery"}')
+    status, body = post_chunked(
+        server, b'{"email": "chunked@example.com", "password": "correct horse battery"}'
+    )
     assert status == 201, body
     assert body["message"] == "successfully registered"
 
 
 def test_a_chunked_form_body_registers(server):
     status, body = post_chunked(
-        server, b"email=form%40example.com&password=correct+horse+battery", "application/x-www-form-urlencoded"
+        server,
+        b"email=form%40example.com&password=correct+horse+battery",
+        "application/x-www-form-urlencoded",
     )
     assert status == 201, body
 
 
 def test_a_chunked_body_is_validated_like_any_other(server):
-    status, body = post_chunked(server, b'{"email": "first last", "password": "correct horse battery"}')
+    status, body = post_chunked(
+        server, b'{"email": "first last", "password": "correct horse battery"}'
+    )
     assert status == 400
     assert body["errors"] == {"email": "first last is not a valid email"}
 
 
 def test_a_chunked_body_past_the_limit_is_413(server):
     password = b"x" * 70_000
-    status, body = post_chunked(server, b'{"email": "big@example.com", "password": "' + password + b'"}', piece=4096)
+    status, body = post_chunked(
+        server, b'{"email": "big@example.com", "password": "' + password + b'"}', piece=4096
+    )
     assert status == 413
     assert body["status"] == "fail"

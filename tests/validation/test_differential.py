@@ -98,7 +98,10 @@ def normalised_passwords(op, media_type, data: bytes) -> bytes:
             body = json.loads(data)
             if not isinstance(body, dict):
                 return data
-            body = {k: normalise(v) if k in fields and isinstance(v, str) else v for k, v in body.items()}
+            body = {
+                k: normalise(v) if k in fields and isinstance(v, str) else v
+                for k, v in body.items()
+            }
             return json.dumps(body).encode("utf-8", "surrogatepass")
         pairs = parse_qsl(data.decode("utf-8"), keep_blank_values=True, errors="strict")
         return urlencode([(k, normalise(v) if k in fields else v) for k, v in pairs]).encode()

@@ -1,4 +1,4 @@
-"""Bodies the parser must survive: any nesting depth, any string, any field name; each a 400 envelope."""
+"""Bodies the parser must survive (any nesting, any string, any field name): each a 400 envelope."""
 
 import json
 
@@ -59,7 +59,9 @@ def test_a_field_nested_past_the_bound_is_named_in_errors(client, depth):
 
 @pytest.mark.parametrize("depth", [2, 33, 327, 500, 989, 9_000])  # 9,000 objects: 54 KB
 def test_a_body_of_objects_nested_to_any_depth_answers_400(client, depth):
-    response = client.simulate_post(REGISTER, body='{"a":' * depth + "1" + "}" * depth, headers=JSON)
+    response = client.simulate_post(
+        REGISTER, body='{"a":' * depth + "1" + "}" * depth, headers=JSON
+    )
     assert_envelope(response, 400, "Input payload validation failed")
 
 
@@ -91,3 +93,15 @@ def test_an_unsupported_content_type_is_quoted_bounded_in_the_message(client):
     response = client.simulate_post(REGISTER, body=b"{}", headers={"Content-Type": "x" * 5_000})
     assert_envelope(response, 415)
     assert len(response.json["message"]) < 300
+
+
+# RFC 8259 §6: NaN and Infinity are not JSON, though Python's json reads them; an integer past
+# Python's digit limit cannot be read. Each is a malformed body, not a 500 or a number.
+@pytest.mark.parametrize("number", [b"NaN", b"Infinity", b"-Infinity", b"9" * 5_000])
+def test_a_number_json_does_not_have_answers_400_naming_the_body(client, number):
+    response = client.simulate_post(
+        REGISTER, body=b'{"email": ' + number + b', "password": "x"}', headers=JSON
+    )
+    assert_envelope(response, 400, "Input payload validation failed")
+    assert set(response.json["errors"]) == {"body"}
+    assert "sys." not in response.json["errors"]["body"]  # no word of the internals

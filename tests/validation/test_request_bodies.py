@@ -20,7 +20,9 @@ REQUIRED = [
 ]
 
 
-@pytest.mark.parametrize("method, path, required", REQUIRED, ids=[f"{m} {p}" for m, p, _ in REQUIRED])
+@pytest.mark.parametrize(
+    "method, path, required", REQUIRED, ids=[f"{m} {p}" for m, p, _ in REQUIRED]
+)
 @pytest.mark.parametrize(
     "content_type, body",
     [(JSON, b""), (FORM, b""), (None, b""), (JSON, b"{}")],
@@ -46,7 +48,11 @@ def chunked(client, body: bytes, content_type: str = JSON):
     return client.simulate_post(
         REGISTER,
         headers={"Content-Type": content_type, "Transfer-Encoding": "chunked"},
-        extras={"CONTENT_LENGTH": "", "wsgi.input": OneByteAtATime(body), "wsgi.input_terminated": True},
+        extras={
+            "CONTENT_LENGTH": "",
+            "wsgi.input": OneByteAtATime(body),
+            "wsgi.input_terminated": True,
+        },
     )
 
 
