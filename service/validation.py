@@ -91,6 +91,10 @@ class Validator:
     def body_errors(self, operation_id: str, body: dict) -> dict:
         """Field errors of a JSON body for an operation, for callers outside HTTP (the CLI)."""
         compiled = self._ops[operation_id]
+        # Command-line text can hold lone surrogates too (Python decodes argv and stdin so).
+        unreadable = _unreadable_fields(body)
+        if unreadable:
+            return unreadable
         return _problems(compiled.body_validators[JSON], compiled.normalised(body), None)
 
     def response(self, op, resp) -> list:
