@@ -44,6 +44,7 @@ SHOWN_CHARS = 80
 MAX_DEPTH = 32
 TOO_DEEP = f"is nested more than {MAX_DEPTH} levels deep"
 NOT_TEXT = "contains an unpaired surrogate, which is not text"
+UNTERMINATED = "a body without Content-Length cannot be read by this server; send Content-Length"
 UNREADABLE = object()  # a body that could not be decoded; its error is already recorded
 
 
@@ -285,6 +286,9 @@ def _read_bounded(req, max_bytes: int) -> bytes:
         # A chunked body has no Content-Length; a server that decodes it (gunicorn does)
         # ends the input stream where the body ends, so it can be read to its end.
         raw = _read_to_end(req.stream, max_bytes + 1)
+    elif req.content_length is None and req.get_header("Transfer-Encoding") is not None:
+        # Any other server leaves the stream open past the body (PEP 3333): reading would hang.
+        raise ValidationFailed({BODY_FIELD: UNTERMINATED})
     else:
         raw = req.bounded_stream.read(max_bytes + 1)
     if len(raw) > max_bytes:

@@ -90,3 +90,14 @@ def test_a_chunked_body_past_the_limit_is_413(client):
     response = chunked(client, b'{"email": "a@example.com", "password": "' + b"x" * 70_000 + b'"}')
     assert_envelope(response, 413)
     assert User.select().count() == 0
+
+
+def test_a_chunked_body_a_server_leaves_unterminated_answers_400_naming_the_body(client):
+    response = client.simulate_post(
+        REGISTER,
+        body=b'{"email": "a@example.com"}',
+        headers={"Content-Type": JSON, "Transfer-Encoding": "chunked"},
+        extras={"CONTENT_LENGTH": ""},
+    )
+    assert_envelope(response, 400, "Input payload validation failed")
+    assert set(response.json["errors"]) == {"body"}
