@@ -24,9 +24,9 @@ class ApiError(Exception):
         super().__init__(self.message)
 
     def envelope(self) -> dict:
-        body = {"status": "fail", "message": self.message}
+        body = {"status": "fail", "message": text(self.message)}
         if self.errors:
-            body["errors"] = self.errors
+            body["errors"] = {text(name): text(message) for name, message in self.errors.items()}
         return body
 
 
@@ -78,6 +78,12 @@ class ServiceUnavailable(ApiError):
 
     def __init__(self, message: str | None = None):
         super().__init__(message, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def text(value: str) -> str:
+    """`value` as text any encoder accepts: a message may quote what a client sent, and a
+    lone surrogate (valid in a JSON string, not in UTF-8) is shown escaped instead."""
+    return value.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def www_authenticate(realm: str, error: str | None = None, description: str | None = None) -> str:

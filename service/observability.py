@@ -21,6 +21,10 @@ REQUEST_ID_HEADER = "X-Request-ID"
 # replaced, never echoed.
 SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+=@/-]{0,127}")
 REQUEST_FIELDS = ("method", "path", "status", "duration_ms", "request_id")
+# A message or traceback longer than this keeps its head and tail: a request can make a
+# message quote its input or a traceback run thousands of frames deep, and no request
+# may write more than a few KB to the log.
+MAX_FIELD_CHARS = 2000
 
 request_log = logging.getLogger("service.request")
 current_request_id: contextvars.ContextVar = contextvars.ContextVar("request_id", default=None)
@@ -68,7 +72,7 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": bounded(record.getMessage()),
         }
         for name in REQUEST_FIELDS:
             if hasattr(record, name):
@@ -76,8 +80,17 @@ class JsonFormatter(logging.Formatter):
         if "request_id" not in entry and current_request_id.get() is not None:
             entry["request_id"] = current_request_id.get()
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
+            entry["exception"] = bounded(self.formatException(record.exc_info))
+        # A lone surrogate (from a client's JSON) cannot be written as UTF-8: escape it.
+        return json.dumps(entry, ensure_ascii=False).encode("utf-8", "backslashreplace").decode()
+
+
+def bounded(text: str) -> str:
+    """`text`, or its head and tail when it is longer than MAX_FIELD_CHARS."""
+    if len(text) <= MAX_FIELD_CHARS:
+        return text
+    half = MAX_FIELD_CHARS // 2
+    return f"{text[:half]}\n[... {len(text) - 2 * half} characters left out ...]\n{text[-half:]}"
 
 
 def configure_logging(environ=None, stream=None) -> None:

@@ -19,6 +19,7 @@ from openapi_schema_validator import (
     oas30_format_checker,
 )
 
+from service.auth.passwords import normalise as normalise_password
 from service.compiled_schema import CompiledSchema, format_predicates
 from service.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 
@@ -33,8 +34,17 @@ TYPE_NAMES = {
     "object": "object",
     "array": "list",
 }
-INTEGER = re.compile(r"[+-]?\d{1,18}")
+# ASCII digits only: `\d` and int() also take other scripts' digits ("１", "١"), which are
+# not integers on the wire.
+INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
 SHOWN_CHARS = 80
+# No request schema nests deeper than a few levels; a body nested past this bound breaks
+# the spec anyway, and refusing it at once keeps every recursive consumer of the parsed
+# value (the validators, repr, json.dumps) far from Python's recursion limit.
+MAX_DEPTH = 32
+TOO_DEEP = f"is nested more than {MAX_DEPTH} levels deep"
+NOT_TEXT = "contains an unpaired surrogate, which is not text"
+UNTERMINATED = "a body without Content-Length cannot be read by this server; send Content-Length"
 UNREADABLE = object()  # a body that could not be decoded; its error is already recorded
 
 
@@ -73,7 +83,7 @@ class Validator:
         )
         # An operation that declares no body never reads one: content on a GET or DELETE
         # has no meaning (RFC 9110 9.3.1), so it is neither parsed nor refused.
-        if compiled.body_validators and (compiled.body_required or req.content_length):
+        if compiled.body_validators and (compiled.body_required or _has_body(req)):
             inputs.body = compiled.check_body(req, self.max_body_bytes, errors)
         if errors:
             raise ValidationFailed(errors)
@@ -81,7 +91,12 @@ class Validator:
 
     def body_errors(self, operation_id: str, body: dict) -> dict:
         """Field errors of a JSON body for an operation, for callers outside HTTP (the CLI)."""
-        return _problems(self._ops[operation_id].body_validators[JSON], body, None)
+        compiled = self._ops[operation_id]
+        # Command-line text can hold lone surrogates too (Python decodes argv and stdin so).
+        unreadable = _unreadable_fields(body)
+        if unreadable:
+            return unreadable
+        return _problems(compiled.body_validators[JSON], compiled.normalised(body), None)
 
     def response(self, op, resp) -> list:
         """List the ways a Falcon response breaks the spec."""
@@ -120,6 +135,12 @@ class _CompiledOperation:
             media: schemas.request(content.get("schema", {}))
             for media, content in body.get("content", {}).items()
         }
+        self.password_fields = {
+            name
+            for content in body.get("content", {}).values()
+            for name, schema in content.get("schema", {}).get("properties", {}).items()
+            if schema.get("format") == "password"
+        }
         self.responses = {
             status: _Response(response, schemas) for status, response in op.responses.items()
         }
@@ -145,20 +166,33 @@ class _CompiledOperation:
     def check_body(self, req, max_bytes: int, errors: dict):
         media_type = (req.content_type or "").split(";")[0].strip().lower()
         raw = _read_bounded(req, max_bytes)
-        if not raw and self.body_required:
-            errors[BODY_FIELD] = "a request body is required"
-            return None
         validator = self.body_validators.get(media_type)
+        if validator is None and not raw and not media_type:
+            # Nothing was sent, in no media type: every media type's schema has the same fields.
+            validator = next(iter(self.body_validators.values()))
         if validator is None:
             accepted = ", ".join(self.body_validators) or "no body"
             raise UnsupportedMediaType(
-                f"Content-Type {media_type or '(none)'} is not supported; use {accepted}"
+                f"Content-Type {_show(media_type) if media_type else '(none)'} is not supported;"
+                f" use {accepted}"
             )
-        body = _parse(media_type, raw, errors)
+        # An absent body carries no fields, like an empty form: the errors name each required one.
+        body = _parse(media_type, raw, errors) if raw else {}
         if body is UNREADABLE:
             return None
+        body = self.normalised(body)
         errors.update(_problems(validator, body, None))
         return body
+
+    def normalised(self, body):
+        """Passwords in NFKC, the form that is hashed: the schema's limits count its characters."""
+        if not isinstance(body, dict):
+            return body
+        return {
+            name: normalise_password(value)
+            if name in self.password_fields and isinstance(value, str) else value
+            for name, value in body.items()
+        }
 
     def check_response(self, status, headers, content_type, media, has_body) -> list:
         declared = self.responses.get(str(status)) or self.responses.get("default")
@@ -240,13 +274,38 @@ def _is_email(value) -> bool:
     return not isinstance(value, str) or _RFC5321_ADDRESS.is_valid(value)
 
 
+def _has_body(req) -> bool:
+    return bool(req.content_length) or req.get_header("Transfer-Encoding") is not None
+
+
 def _read_bounded(req, max_bytes: int) -> bytes:
+    """Read the body, at most `max_bytes` of it, whether its length was declared or not."""
     if req.content_length and req.content_length > max_bytes:
         raise PayloadTooLarge(f"Request body is larger than {max_bytes} bytes")
-    raw = req.bounded_stream.read(max_bytes + 1)
+    if req.content_length is None and req.env.get("wsgi.input_terminated"):
+        # A chunked body has no Content-Length; a server that decodes it (gunicorn does)
+        # ends the input stream where the body ends, so it can be read to its end.
+        raw = _read_to_end(req.stream, max_bytes + 1)
+    elif req.content_length is None and req.get_header("Transfer-Encoding") is not None:
+        # Any other server leaves the stream open past the body (PEP 3333): reading would hang.
+        raise ValidationFailed({BODY_FIELD: UNTERMINATED})
+    else:
+        raw = req.bounded_stream.read(max_bytes + 1)
     if len(raw) > max_bytes:
         raise PayloadTooLarge(f"Request body is larger than {max_bytes} bytes")
     return raw
+
+
+def _read_to_end(stream, limit: int) -> bytes:
+    """Read until the stream ends or `limit` bytes came; a read may return fewer than asked."""
+    chunks, size = [], 0
+    while size < limit:
+        chunk = stream.read(limit - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def _parse(media_type: str, raw: bytes, errors: dict):
@@ -254,7 +313,7 @@ def _parse(media_type: str, raw: bytes, errors: dict):
     try:
         text = raw.decode("utf-8")
         if media_type == JSON:
-            body = json.loads(text)
+            body = json.loads(text, parse_constant=_not_json)
         else:
             body = read_form(text)
     except UnicodeError:
@@ -263,14 +322,22 @@ def _parse(media_type: str, raw: bytes, errors: dict):
     except RecursionError:
         errors[BODY_FIELD] = "the body is nested too deeply"
         return UNREADABLE
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         errors[BODY_FIELD] = f"the body is not valid JSON: {exc}"
         return UNREADABLE
-    bad = _unencodable_fields(body)
-    if bad:
-        errors.update({name: "contains an unpaired surrogate, which is not text" for name in bad})
+    except ValueError:  # Python's limit on an integer's digits, or NaN/Infinity (_not_json)
+        errors[BODY_FIELD] = "the body is not valid JSON: NaN, Infinity or too long a number"
+        return UNREADABLE
+    unreadable = _unreadable_fields(body)
+    if unreadable:
+        errors.update(unreadable)
         return UNREADABLE
     return body
+
+
+def _not_json(constant: str):
+    """Refuse NaN and Infinity: Python's json reads them, JSON has no such numbers (RFC 8259 6)."""
+    raise ValueError(constant)
 
 
 def read_form(text: str) -> dict:
@@ -281,23 +348,40 @@ def read_form(text: str) -> dict:
     return form
 
 
-def _unencodable_fields(body) -> list:
-    """Top-level fields holding strings that cannot be encoded as UTF-8 (lone surrogates)."""
+def _unreadable_fields(body) -> dict:
+    """Top-level fields nested too deeply or holding a string that is not text (lone surrogates)."""
     items = body.items() if isinstance(body, dict) else [(BODY_FIELD, body)]
-    return [str(name) for name, value in items if not _encodable(name) or not _encodable(value)]
+    found = {}
+    for name, value in items:
+        problem = NOT_TEXT if not _is_text(name) else _value_problem(value)
+        if problem:
+            found[name] = f"{name} {problem}"  # the envelope escapes a name that is not text
+    return found
 
 
-def _encodable(value) -> bool:
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return False
-        return True
-    if isinstance(value, dict):
-        return all(_encodable(k) and _encodable(v) for k, v in value.items())
-    if isinstance(value, list):
-        return all(_encodable(v) for v in value)
+def _value_problem(value) -> str | None:
+    """Why a parsed value cannot be handled, found by walking it without recursion."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, str):
+            if not _is_text(item):
+                return NOT_TEXT
+        elif isinstance(item, (dict, list)):
+            if depth > MAX_DEPTH:
+                return TOO_DEEP
+            if isinstance(item, dict):
+                pending += [(key, depth) for key in item]
+                item = item.values()
+            pending += [(child, depth + 1) for child in item]
+    return None
+
+
+def _is_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
     return True
 
 

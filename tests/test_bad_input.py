@@ -65,9 +65,11 @@ def test_form_field_sent_twice_counts_once_with_its_first_value(client):
     assert User.get().email == "first@example.com"
 
 
-def test_missing_body_is_400_naming_the_body(client):
+def test_missing_body_is_400_naming_every_required_field(client):
     response = client.simulate_post(REGISTER, headers=JSON)
-    assert response.json["errors"] == {"body": "a request body is required"}
+    assert response.json["errors"] == {
+        "email": "email is required", "password": "password is required"
+    }
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/xml", "multipart/form-data; boundary=x", ""])

@@ -7,13 +7,17 @@ from service.routing import operation_of
 
 
 def bearer_token(header: str | None) -> str | None:
-    """The token of an `Authorization: Bearer <token>` header (scheme case-insensitive)."""
+    """The token of an `Authorization: Bearer <token>` header (scheme case-insensitive).
+
+    A scheme with no token (`Bearer`, `Bearer   `) carries no authentication information,
+    so it gets the plain challenge with no error code (RFC 6750 section 3.1), like no header.
+    """
     if not header:
         return None
     scheme, _, token = header.strip().partition(" ")
     if scheme.lower() != "bearer":
         return None
-    return token.strip()
+    return token.strip() or None
 
 
 class AuthMiddleware:
