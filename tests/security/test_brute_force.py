@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from service.auth.throttle import hit
+from service.auth.throttle import ACCOUNT_CEILING_FACTOR, hit
 from service.db.models import AuthThrottle, utcnow
 from tests.helpers import PASSWORD, assert_envelope, login, register
 
@@ -27,9 +27,21 @@ def assert_throttled(response, message: str) -> int:
     return retry_after
 
 
-def fail_logins(client, email: str, times: int) -> None:
+def fail_logins(client, email: str, times: int, address: str = "127.0.0.1") -> None:
     for _ in range(times):
-        assert login(client, email, WRONG).status_code == 401
+        assert login_from(client, address, email, WRONG).status_code == 401
+
+
+def login_from(client, address: str, email: str, password: str = PASSWORD):
+    return client.simulate_post(
+        "/api/v1/auth/login", json={"email": email, "password": password}, remote_addr=address
+    )
+
+
+def reach_account_ceiling(client, email: str, max_failures: int) -> None:
+    """Fail from as many addresses as it takes, each up to its own limit."""
+    for n in range(ACCOUNT_CEILING_FACTOR):
+        fail_logins(client, email, max_failures, f"198.51.100.{n + 1}")
 
 
 @pytest.fixture
@@ -67,6 +79,60 @@ def test_unknown_email_locks_like_a_registered_one(locking):
 def test_account_lock_holds_for_every_spelling_of_the_email(locking):
     fail_logins(locking, "user@example.com", 3)
     assert_throttled(login(locking, "USER@Example.com", PASSWORD), LOCKED)
+
+
+# OWASP Authentication Cheat Sheet (account lockout as a denial of service): failures from one
+# address never stop the right password from another.
+def test_failures_from_one_address_leave_the_right_password_working_from_another(locking):
+    fail_logins(locking, "user@example.com", 3)
+    assert_throttled(login(locking, "user@example.com", PASSWORD), LOCKED)
+    assert login_from(locking, "192.0.2.7", "user@example.com").status_code == 200
+
+
+def test_login_from_another_address_does_not_unlock_the_failing_one(locking):
+    fail_logins(locking, "user@example.com", 3)
+    assert login_from(locking, "192.0.2.7", "user@example.com").status_code == 200
+    assert_throttled(login(locking, "user@example.com", PASSWORD), LOCKED)
+
+
+@pytest.fixture
+def ceiling(client_with):
+    """Accounts allow 2 failures per address and 20 across all addresses in 900 s."""
+    client = client_with(LOGIN_MAX_FAILURES="2", LOGIN_FAILURE_WINDOW_SECONDS="900")
+    register(client, "user@example.com")
+    reach_account_ceiling(client, "user@example.com", 2)
+    return client
+
+
+# OWASP Authentication Cheat Sheet: a guesser spread over many addresses is bounded per account.
+def test_past_the_account_ceiling_each_address_gets_a_single_guess(ceiling):
+    assert login_from(ceiling, "203.0.113.1", "user@example.com", WRONG).status_code == 401
+    assert_throttled(login_from(ceiling, "203.0.113.1", "user@example.com", WRONG), LOCKED)
+
+
+def test_past_the_account_ceiling_an_address_that_has_failed_is_refused_the_right_password(ceiling):
+    retry_after = assert_throttled(login_from(ceiling, "198.51.100.1", "user@example.com"), LOCKED)
+    assert 899 <= retry_after <= 900
+
+
+# OWASP Authentication Cheat Sheet: the ceiling slows guessing but never locks the owner out.
+def test_past_the_account_ceiling_the_right_password_from_a_fresh_address_logs_in(ceiling):
+    assert login_from(ceiling, "203.0.113.1", "user@example.com").status_code == 200
+
+
+def test_a_successful_login_does_not_lift_the_account_ceiling(ceiling):
+    assert login_from(ceiling, "203.0.113.1", "user@example.com").status_code == 200
+    assert login_from(ceiling, "203.0.113.2", "user@example.com", WRONG).status_code == 401
+    assert_throttled(login_from(ceiling, "203.0.113.2", "user@example.com", WRONG), LOCKED)
+
+
+def test_refused_attempts_do_not_count_toward_the_account_ceiling(client_with):
+    client = client_with(LOGIN_MAX_FAILURES="2")
+    register(client, "user@example.com")
+    fail_logins(client, "user@example.com", 2, "198.51.100.1")
+    for _ in range(2 * ACCOUNT_CEILING_FACTOR):
+        assert_throttled(login_from(client, "198.51.100.1", "user@example.com", WRONG), LOCKED)
+    fail_logins(client, "user@example.com", 2, "198.51.100.2")
 
 
 def test_lock_of_one_account_leaves_others_alone(locking):
