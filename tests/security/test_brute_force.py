@@ -4,15 +4,21 @@ Each test builds its app with the limits it exercises (the rest of the suite
 runs with AUTH_RATE_LIMIT=0).
 """
 
+import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+import requests
 
 from service.auth.throttle import ACCOUNT_CEILING_FACTOR, hit
+from conftest import empty_tables
+from service.db.connection import bind
 from service.db.models import AuthThrottle, utcnow
 from tests.helpers import PASSWORD, assert_envelope, login, register
+from tests.server.conftest import Server
 
 LOCKED = "Too many failed logins for this account. Please try again later."
 LIMITED = "Too many attempts from this address. Please try again later."
@@ -252,3 +258,42 @@ def test_concurrent_failures_are_all_counted(client_with, database):
     assert counts[-1] == 16
     window_end = AuthThrottle.get(AuthThrottle.key == "account:race").window_ends_at
     assert window_end > utcnow() + timedelta(seconds=800)
+
+
+@pytest.fixture
+def gunicorn(database_url, database):
+    """Start a real gunicorn on an emptied database with the given workers and environment."""
+    bind(database)
+    empty_tables(database)
+    servers = []
+
+    def start(workers: int, **env) -> Server:
+        servers.append(Server(database_url, workers=workers, **env))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def race(url: str, body: dict, requests_count: int) -> Counter:
+    """Send `requests_count` identical posts at once, each on its own connection; count the statuses."""
+    start = threading.Barrier(requests_count)
+
+    def post(_):
+        start.wait()
+        return requests.post(url, json=body, headers={"Connection": "close"}, timeout=30).status_code
+
+    with ThreadPoolExecutor(max_workers=requests_count) as pool:
+        return Counter(pool.map(post, range(requests_count)))
+
+
+# OWASP ASVS 2.2.1 (anti-automation): an attempt is counted before its password is verified, so
+# concurrent guesses over several workers never verify more passwords than the limit.
+@pytest.mark.server
+def test_concurrent_wrong_passwords_verify_no_more_than_the_limit(gunicorn):
+    server = gunicorn(6, LOGIN_MAX_FAILURES="3", AUTH_RATE_LIMIT="0")
+    credentials = {"email": "user@example.com", "password": PASSWORD}
+    assert requests.post(server.url + "/api/v1/auth/register", json=credentials, timeout=10).ok
+    guesses = race(server.url + "/api/v1/auth/login", {**credentials, "password": WRONG}, 10)
+    assert guesses == {401: 3, 429: 7}
