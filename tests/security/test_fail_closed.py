@@ -1,0 +1,70 @@
+"""Auth state the database cannot record refuses the request (503), never skips the record.
+
+The database is made read-only for real: SQLite opened with `mode=ro`,
+PostgreSQL sessions with `default_transaction_read_only`. Accounts are made
+first through a writable app on the same database.
+"""
+
+from urllib.parse import urlparse
+
+import falcon.testing
+import peewee
+import pytest
+
+from conftest import make_settings
+from service.app import create_app
+from service.db.connection import open_database
+from tests.helpers import PASSWORD, assert_envelope, login, register
+
+READ_ONLY_OPTIONS = "options=-c%20default_transaction_read_only%3Don"
+
+
+def open_read_only(database_url: str) -> peewee.Database:
+    if database_url.startswith("sqlite"):
+        path = "/" + urlparse(database_url).path.lstrip("/")
+        return peewee.SqliteDatabase(f"file:{path}?mode=ro", uri=True)
+    return open_database(f"{database_url}?{READ_ONLY_OPTIONS}")
+
+
+@pytest.fixture
+def read_only(client_with, database_url):
+    """Register user@example.com, then build clients whose database refuses every write."""
+    register(client_with(), "user@example.com")
+    opened = []
+
+    def build(**env) -> falcon.testing.TestClient:
+        opened.append(open_read_only(database_url))
+        return falcon.testing.TestClient(create_app(make_settings(database_url, **env), opened[-1]))
+
+    yield build
+    for database in opened:
+        database.close()
+
+
+def assert_unavailable(response) -> None:
+    assert_envelope(response, 503)
+    assert int(response.headers["Retry-After"]) >= 1
+
+
+# OWASP ASVS 2.2.1 and NIST SP 800-63B §5.2.2: a guess that cannot be counted is not verified.
+@pytest.mark.parametrize("password", ["wrong password!", PASSWORD])
+def test_login_answers_503_when_its_attempt_cannot_be_counted(read_only, password):
+    assert_unavailable(login(read_only(), "user@example.com", password))
+
+
+def test_login_answers_503_when_the_address_limit_cannot_count(read_only):
+    client = read_only(AUTH_RATE_LIMIT="30/60")
+    assert_unavailable(login(client, "user@example.com", "wrong password!"))
+
+
+def test_register_answers_503_when_the_user_cannot_be_stored(read_only):
+    assert_unavailable(register(read_only()))
+
+
+# RFC 7009 §2.2: a logout the service cannot record is not reported as done.
+def test_logout_answers_503_when_the_revocation_cannot_be_recorded(read_only, client_with):
+    token = login(client_with(), "user@example.com").json["access_token"]
+    client = read_only()
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert_unavailable(client.simulate_post("/api/v1/auth/logout", headers=bearer))
+    assert client.simulate_get("/api/v1/auth/user", headers=bearer).status_code == 200
