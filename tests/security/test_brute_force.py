@@ -13,8 +13,8 @@ from datetime import timedelta
 import pytest
 import requests
 
-from service.auth.throttle import ACCOUNT_CEILING_FACTOR, hit
 from conftest import empty_tables
+from service.auth.throttle import ACCOUNT_CEILING_FACTOR, hit
 from service.db.connection import bind
 from service.db.models import AuthThrottle, utcnow
 from tests.helpers import PASSWORD, assert_envelope, login, register

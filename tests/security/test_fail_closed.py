@@ -13,7 +13,12 @@ import pytest
 
 from conftest import make_settings
 from service.app import create_app
-from service.db.connection import open_database
+from service.auth import accounts
+from service.auth.passwords import Passwords
+from service.auth.throttle import Limit, Throttle
+from service.db.connection import UNAVAILABLE, open_database
+from service.errors import ServiceUnavailable
+from tests.auth.test_login import CountingHasher
 from tests.helpers import PASSWORD, assert_envelope, login, register
 
 READ_ONLY_OPTIONS = "options=-c%20default_transaction_read_only%3Don"
@@ -50,6 +55,17 @@ def assert_unavailable(response) -> None:
 @pytest.mark.parametrize("password", ["wrong password!", PASSWORD])
 def test_login_answers_503_when_its_attempt_cannot_be_counted(read_only, password):
     assert_unavailable(login(read_only(), "user@example.com", password))
+
+
+def test_no_password_is_verified_when_its_attempt_cannot_be_counted(read_only):
+    passwords = Passwords(CountingHasher(time_cost=1, memory_cost=8, parallelism=1))
+    read_only()  # the models now use the read-only database
+    before = CountingHasher.verifications
+    with pytest.raises((ServiceUnavailable, *UNAVAILABLE)):
+        accounts.log_in(
+            "user@example.com", PASSWORD, passwords, Throttle(Limit(5, 900), None), "192.0.2.1"
+        )
+    assert CountingHasher.verifications == before
 
 
 def test_login_answers_503_when_the_address_limit_cannot_count(read_only):
