@@ -12,7 +12,8 @@ import pytest
 from service import cli
 from service.auth import accounts
 from service.auth.tokens import accepted_until, key_id
-from service.db.models import RevokedToken, utcnow
+from service.db.connection import bind
+from service.db.models import RevokedToken, db, utcnow
 from tests.auth.test_tokens import BLACKLISTED, forge, refused
 from tests.helpers import bearer, register, token_for
 
@@ -68,12 +69,16 @@ def test_purging_keeps_entries_for_its_own_leeway_too(client):
     assert [entry.jti for entry in RevokedToken.select()] == ["within"]
 
 
-def test_purge_tokens_command_keeps_revocations_within_its_leeway(client, database_url, monkeypatch):
+def test_purge_tokens_command_keeps_revocations_within_its_leeway(
+    client, database, database_url, monkeypatch
+):
     RevokedToken.create(jti="within", expires_at=utcnow() - timedelta(seconds=30))
     monkeypatch.setenv("APP_ENV", "testing")
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("TOKEN_LEEWAY_SECONDS", LEEWAY)
     assert cli.main(["purge-tokens"]) == 0
+    db.obj.close()  # the command's own connection
+    bind(database)
     assert [entry.jti for entry in RevokedToken.select()] == ["within"]
 
 
