@@ -2,11 +2,15 @@
 
 The database is made read-only for real: SQLite opened with `mode=ro`,
 PostgreSQL sessions with `default_transaction_read_only`. Accounts are made
-first through a writable app on the same database.
+first through a writable app on the same database. Writes that follow a
+verified password (clearing counters, storing a rehash) are housekeeping: when
+a trigger makes them fail, the login still succeeds, as a different answer
+would tell a guesser the password was right.
 """
 
 from urllib.parse import urlparse
 
+import argon2
 import falcon.testing
 import peewee
 import pytest
@@ -84,3 +88,45 @@ def test_logout_answers_503_when_the_revocation_cannot_be_recorded(read_only, cl
     bearer = {"Authorization": f"Bearer {token}"}
     assert_unavailable(client.simulate_post("/api/v1/auth/logout", headers=bearer))
     assert client.simulate_get("/api/v1/auth/user", headers=bearer).status_code == 200
+
+
+def refuse_writes(database, table: str, operation: str):
+    """Make the database itself refuse `operation` on `table`, with a trigger; return its removal."""
+    if isinstance(database, peewee.SqliteDatabase):
+        database.execute_sql(
+            f'CREATE TRIGGER refuse BEFORE {operation} ON "{table}" '
+            "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )
+        return lambda: database.execute_sql("DROP TRIGGER refuse")
+    database.execute_sql(
+        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'refused'; END $$"
+    )
+    database.execute_sql(
+        f'CREATE TRIGGER refuse BEFORE {operation} ON "{table}" FOR EACH ROW EXECUTE FUNCTION refuse()'
+    )
+    return lambda: database.execute_sql("DROP FUNCTION refuse() CASCADE")
+
+
+@pytest.fixture
+def refusing(database):
+    removals = []
+    yield lambda table, operation: removals.append(refuse_writes(database, table, operation))
+    for remove in removals:
+        remove()
+
+
+def test_right_password_logs_in_when_its_counters_cannot_be_cleared(client_with, refusing):
+    client = client_with()
+    register(client, "user@example.com")
+    assert login(client, "user@example.com", "wrong password!").status_code == 401
+    refusing("auth_throttles", "DELETE")
+    assert login(client, "user@example.com").status_code == 200
+
+
+def test_right_password_logs_in_when_its_rehash_cannot_be_stored(client_with, refusing):
+    client = client_with()
+    older = Passwords(argon2.PasswordHasher(time_cost=2, memory_cost=16, parallelism=1))
+    accounts.register("user@example.com", PASSWORD, older)
+    refusing("users", "UPDATE")
+    assert login(client, "user@example.com").status_code == 200
