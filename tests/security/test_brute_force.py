@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from conftest import empty_tables
-from service.auth.throttle import ACCOUNT_CEILING_FACTOR, hit
+from service.auth.throttle import ACCOUNT_CEILING_FACTOR, account_key, hit
 from service.db.connection import bind
 from service.db.models import AuthThrottle, utcnow
 from tests.helpers import PASSWORD, assert_envelope, login, register
@@ -130,6 +130,23 @@ def test_a_successful_login_does_not_lift_the_account_ceiling(ceiling):
     assert login_from(ceiling, "203.0.113.1", "user@example.com").status_code == 200
     assert login_from(ceiling, "203.0.113.2", "user@example.com", WRONG).status_code == 401
     assert_throttled(login_from(ceiling, "203.0.113.2", "user@example.com", WRONG), LOCKED)
+
+
+def account_failures(email: str) -> int:
+    return AuthThrottle.get(AuthThrottle.key == account_key(email)).hits
+
+
+def test_a_successful_login_gives_back_only_its_own_reservation(locking):
+    fail_logins(locking, "user@example.com", 2)
+    assert login_from(locking, "192.0.2.7", "user@example.com").status_code == 200
+    assert account_failures("user@example.com") == 2
+
+
+def test_an_attempt_refused_at_the_ceiling_is_given_back(ceiling):
+    assert login_from(ceiling, "203.0.113.1", "user@example.com", WRONG).status_code == 401
+    before = account_failures("user@example.com")
+    assert_throttled(login_from(ceiling, "203.0.113.1", "user@example.com", WRONG), LOCKED)
+    assert account_failures("user@example.com") == before
 
 
 def test_refused_attempts_do_not_count_toward_the_account_ceiling(client_with):
