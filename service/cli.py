@@ -69,7 +69,8 @@ def cmd_add_user(settings: Settings, args) -> None:
 def cmd_purge_tokens(settings: Settings, args) -> None:
     """Delete revocation entries whose tokens have expired."""
     bind(open_database(settings.database_url))
-    success(f"purged {accounts.purge_expired()} expired revoked token(s)")
+    purged = accounts.purge_expired(settings.token_leeway_seconds)
+    success(f"purged {purged} expired revoked token(s)")
 
 
 def cmd_routes(settings: Settings, args) -> None:

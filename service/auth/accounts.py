@@ -1,15 +1,19 @@
 """Business rules for users and revoked tokens: plain functions over the models."""
 
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta
 
 import peewee
 
 from service.auth.challenges import unauthorized
 from service.auth.passwords import Passwords
 from service.auth.throttle import Throttle
+from service.auth.writes import must_write
 from service.db.models import RevokedToken, User, db, utcnow
 from service.db.prepared import Prepared
-from service.errors import Conflict, Unauthorized
+from service.errors import Conflict
+
+log = logging.getLogger(__name__)
 
 BAD_CREDENTIALS = "email or password does not match"
 
@@ -23,7 +27,7 @@ def register(email: str, password: str, passwords: Passwords, admin: bool = Fals
     email = normalise_email(email)
     password_hash = passwords.hash(password)
     try:
-        with db.atomic():
+        with must_write("a new user"), db.atomic():
             return User.create(email=email, password_hash=password_hash, admin=admin)
     except peewee.IntegrityError:
         raise Conflict(f"{email} is already registered") from None
@@ -35,20 +39,26 @@ def authenticate(email: str, password: str, passwords: Passwords) -> User:
     if not passwords.verify(user.password_hash if user else None, password):
         raise unauthorized(BAD_CREDENTIALS)
     if passwords.needs_rehash(user.password_hash):
-        user.password_hash = passwords.hash(password)
-        User.update(password_hash=user.password_hash).where(User.id == user.id).execute()
+        rehash(user, passwords.hash(password))
     return user
 
 
-def log_in(email: str, password: str, passwords: Passwords, throttle: Throttle) -> User:
-    """Authenticate within the account's failure limit: a locked account is refused before any check."""
-    throttle.check_account(email)
+def rehash(user: User, password_hash: str) -> None:
+    """Store a hash made with the current parameters; best effort, as any other answer than
+    a plain success would tell a guesser the password was right."""
     try:
-        user = authenticate(email, password, passwords)
-    except Unauthorized:
-        throttle.failed(email)
-        raise
-    throttle.succeeded(email)
+        User.update(password_hash=password_hash).where(User.id == user.id).execute()
+    except peewee.DatabaseError as error:
+        log.warning("cannot store the rehashed password of user %s: %s", user.id, error)
+        return
+    user.password_hash = password_hash
+
+
+def log_in(email: str, password: str, passwords: Passwords, throttle: Throttle, address: str) -> User:
+    """Authenticate within the failure limits: the attempt is counted before the password is checked."""
+    reservation = throttle.reserve_login(email, address)
+    user = authenticate(email, password, passwords)  # a wrong password leaves the attempt counted
+    throttle.succeeded(reservation)
     return user
 
 
@@ -81,13 +91,29 @@ def is_revoked(token_id: str) -> bool:
     return RevokedToken.select().where(RevokedToken.jti == token_id).exists()
 
 
-def revoke(token_id: str, expires_at: datetime) -> None:
-    """Record a token as revoked (idempotent), and drop entries that have expired anyway."""
-    with db.atomic():
-        RevokedToken.insert(jti=token_id, expires_at=expires_at.replace(tzinfo=None)).on_conflict_ignore().execute()
-    purge_expired()
+def revoke(token_id: str, accepted_until: datetime, leeway_seconds: int = 0) -> None:
+    """Record a token as revoked until no server accepts it any more (idempotent); drop older entries.
+
+    `accepted_until` is the token's `exp` plus the leeway it is checked with
+    (`Claims.accepted_until`): a revocation dropped at `exp` alone would let the
+    token work again for the rest of the leeway.
+    """
+    with must_write("a token revocation"), db.atomic():
+        RevokedToken.insert(
+            jti=token_id, expires_at=accepted_until.replace(tzinfo=None)
+        ).on_conflict_ignore().execute()
+    purge_expired(leeway_seconds)
 
 
-def purge_expired() -> int:
-    """Delete revocation entries whose tokens have expired; return how many."""
-    return RevokedToken.delete().where(RevokedToken.expires_at < utcnow()).execute()
+def purge_expired(leeway_seconds: int = 0) -> int:
+    """Delete revocation entries whose tokens no server accepts any more; return how many.
+
+    Entries are kept `leeway_seconds` (the caller's TOKEN_LEEWAY_SECONDS) past
+    their stored time too, which covers entries written by a server with less
+    leeway and entries written before the leeway was stored with them.
+    """
+    now = utcnow()
+    if leeway_seconds >= (now - datetime.min).total_seconds():
+        return 0
+    cutoff = now - timedelta(seconds=leeway_seconds)
+    return RevokedToken.delete().where(RevokedToken.expires_at < cutoff).execute()

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from service.auth import accounts
-from service.auth.addresses import client_address
+from service.auth.addresses import client_address, limit_key
 from service.auth.passwords import Passwords
 from service.auth.throttle import Throttle
 from service.auth.tokens import Tokens
@@ -30,8 +30,9 @@ class AuthHandlers:
     def login(self, req, resp):
         """Exchange email and password for a token."""
         body = req.context.inputs.body
-        self.throttle.attempt(self._client(req))
-        user = accounts.log_in(body["email"], body["password"], self.passwords, self.throttle)
+        address = self._client(req)
+        self.throttle.attempt(address)
+        user = accounts.log_in(body["email"], body["password"], self.passwords, self.throttle, address)
         self._issue_token(resp, user, "successfully logged in", 200)
 
     def user(self, req, resp):
@@ -49,11 +50,13 @@ class AuthHandlers:
     def logout(self, req, resp):
         """Revoke the presented token for every worker and host."""
         claims = req.context.claims
-        accounts.revoke(claims.token_id, claims.expires_at)
+        accounts.revoke(claims.token_id, claims.accepted_until, self.tokens.leeway_seconds)
         resp.media = {"status": "success", "message": "successfully logged out"}
 
     def _client(self, req) -> str:
-        return client_address(req.remote_addr, req.get_header("X-Forwarded-For"), self.trusted_proxies)
+        """The client as the limits count it (an IPv6 client by its /64)."""
+        forwarded_for = req.get_header("X-Forwarded-For")
+        return limit_key(client_address(req.remote_addr, forwarded_for, self.trusted_proxies))
 
     def _issue_token(self, resp, user, message: str, status: int) -> None:
         resp.status = status

@@ -1,23 +1,40 @@
 """Brute-force limits kept in the database, so every worker and host shares them.
 
-Two counters, each a fixed window that opens with its first hit:
-- per account: failed logins; past LOGIN_MAX_FAILURES in the window every login
-  for that email answers 429 until the window ends, the right password included;
+Three counters, each a fixed window that opens with its first hit:
+- per account and client address: failed logins, LOGIN_MAX_FAILURES in
+  LOGIN_FAILURE_WINDOW_SECONDS; past it that address gets 429 for that account
+  (the right password included), while every other address still logs in;
+- per account across all addresses: failed logins, ACCOUNT_CEILING_FACTOR times
+  that limit; past it each address keeps a single attempt for the account until
+  the window ends, so a distributed guesser needs a fresh address per guess
+  while the owner, from any address that has not failed, still logs in;
 - per client address: every register and login attempt, past AUTH_RATE_LIMIT.
+
+A login reserves its attempt on both failure counters (one atomic increment
+each) before the password is verified, and gives it back on success: racing
+requests can never verify more passwords than the limits allow. A counter that
+cannot be written refuses the login (503): no password is verified uncounted.
+docs/security.md states the bounds.
 """
 
 import hashlib
+import logging
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import peewee
 from peewee import Case
 
+from service.auth.writes import must_write
 from service.db.models import AuthThrottle, db, utcnow
 from service.errors import ApiError
 
+log = logging.getLogger(__name__)
+
 ACCOUNT_LOCKED = "Too many failed logins for this account. Please try again later."
 ADDRESS_LIMITED = "Too many attempts from this address. Please try again later."
+ACCOUNT_CEILING_FACTOR = 10  # failures per window across all addresses, in LOGIN_MAX_FAILURES
 
 
 class TooManyRequests(ApiError):
@@ -60,21 +77,48 @@ class Throttle:
         if row.hits > self.address_limit.hits:
             raise TooManyRequests(ADDRESS_LIMITED, seconds_until(row.window_ends_at, now))
 
-    def check_account(self, email: str) -> None:
-        """Refuse every login for an account locked by failures, whatever the password."""
-        now = utcnow()
-        row = AuthThrottle.get_or_none(AuthThrottle.key == account_key(email))
-        if row and row.hits >= self.account_limit.hits and row.window_ends_at > now:
-            raise TooManyRequests(ACCOUNT_LOCKED, seconds_until(row.window_ends_at, now))
+    def reserve_login(self, email: str, address: str) -> "Reservation":
+        """Count a login attempt as a failure before its password is verified; refuse it past a limit.
 
-    def failed(self, email: str) -> None:
-        hit(account_key(email), self.account_limit.seconds, utcnow())
+        An address that has failed for this account gets LOGIN_MAX_FAILURES
+        attempts per window, a single one once the account's ceiling is
+        reached; an address that has not failed always gets its attempt.
+        """
+        now, limit = utcnow(), self.account_limit
+        pair = hit(pair_key(email, address), limit.seconds, now)
+        if pair.hits > limit.hits:
+            raise TooManyRequests(ACCOUNT_LOCKED, seconds_until(pair.window_ends_at, now))
+        account = hit(account_key(email), limit.seconds, now)
+        if pair.hits > 1 and account.hits > limit.hits * ACCOUNT_CEILING_FACTOR:
+            give_back(pair)
+            give_back(account)
+            lifts = min(pair.window_ends_at, account.window_ends_at)
+            raise TooManyRequests(ACCOUNT_LOCKED, seconds_until(lifts, now))
+        return Reservation(pair, account)
 
-    def succeeded(self, email: str) -> None:
-        """Forget an account's failures, and counters whose windows have ended."""
-        AuthThrottle.delete().where(
-            (AuthThrottle.key == account_key(email)) | (AuthThrottle.window_ends_at <= utcnow())
-        ).execute()
+    def succeeded(self, reservation: "Reservation") -> None:
+        """Forget this address's failures, give back the account's reservation, drop ended counters.
+
+        Best effort: the password is verified by now, and answering otherwise
+        than a plain success would tell a guesser it was right.
+        """
+        try:
+            with db.atomic():
+                AuthThrottle.delete().where(
+                    (AuthThrottle.key == reservation.pair.key)
+                    | (AuthThrottle.window_ends_at <= utcnow())
+                ).execute()
+                give_back(reservation.account)
+        except peewee.DatabaseError as error:
+            log.warning("cannot give back a login reservation: %s", error)
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """The counters a login attempt was counted on, as they stood after counting it."""
+
+    pair: AuthThrottle
+    account: AuthThrottle
 
 
 def account_key(email: str) -> str:
@@ -83,11 +127,20 @@ def account_key(email: str) -> str:
     return f"account:{digest}"
 
 
+def pair_key(email: str, address: str) -> str:
+    """Key an account at one client address by a hash of both."""
+    digest = hashlib.sha256(f"{email.strip().lower()}\x00{address}".encode()).hexdigest()
+    return f"login:{digest}"
+
+
 def hit(key: str, seconds: int, now: datetime) -> AuthThrottle:
-    """Add one hit to a key's window (opening a new window once the old one ended); return the row."""
+    """Add one hit to a key's window (opening a new window once the old one ended); return the row.
+
+    A hit that cannot be written refuses the request (503) rather than go uncounted.
+    """
     ends = now + timedelta(seconds=seconds)
     ended = AuthThrottle.window_ends_at <= now
-    with db.atomic():
+    with must_write("an auth throttle counter"), db.atomic():
         AuthThrottle.insert(key=key, hits=1, window_ends_at=ends).on_conflict(
             conflict_target=[AuthThrottle.key],
             update={
@@ -96,6 +149,16 @@ def hit(key: str, seconds: int, now: datetime) -> AuthThrottle:
             },
         ).execute()
         return AuthThrottle.get(AuthThrottle.key == key)
+
+
+def give_back(row: AuthThrottle) -> None:
+    """Take back one hit counted in `row`'s window; a window that has since ended is left alone."""
+    with must_write("an auth throttle counter"):
+        AuthThrottle.update(hits=AuthThrottle.hits - 1).where(
+            (AuthThrottle.key == row.key)
+            & (AuthThrottle.window_ends_at == row.window_ends_at)
+            & (AuthThrottle.hits > 0)
+        ).execute()
 
 
 def seconds_until(moment: datetime, now: datetime) -> int:

@@ -4,7 +4,7 @@ import functools
 import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import jwt
 
@@ -13,6 +13,7 @@ REQUIRED_CLAIMS = ("exp", "iat", "sub", "jti")
 EXPIRED = "Access token expired. Please log in again."
 INVALID = "Invalid token. Please log in again."
 MAX_TIMESTAMP = 253402300800  # 10000-01-01: past it a date cannot be represented
+LATEST = datetime.max.replace(tzinfo=UTC)
 VERIFIED_TOKENS = 4096  # tokens whose signature and claims each worker remembers
 
 
@@ -29,6 +30,7 @@ class Claims:
     subject: str
     token_id: str
     expires_at: datetime
+    accepted_until: datetime  # expires_at plus the leeway: a revocation must last this long
 
     def seconds_left(self, now: datetime) -> int:
         return max(0, int((self.expires_at - now).total_seconds()))
@@ -122,7 +124,7 @@ class Tokens:
         except (jwt.PyJWTError, TypeError, ValueError, OverflowError):
             # pyjwt raises TypeError, not a PyJWTError, for claims such as null, [] or {}
             raise TokenError(INVALID) from None
-        return _claims(payload), payload["exp"]
+        return _claims(payload, self.leeway_seconds), payload["exp"]
 
     def _key_for(self, header: dict) -> str:
         """The key a token names: its kid among the configured keys; none named, the current one."""
@@ -140,7 +142,7 @@ class Tokens:
         return [*REQUIRED_CLAIMS, *extra]
 
 
-def _claims(payload: dict) -> Claims:
+def _claims(payload: dict, leeway_seconds: int) -> Claims:
     """Accept only well-typed claims: pyjwt lets a numeric-string `exp` through."""
     sub, jti, exp = payload.get("sub"), payload.get("jti"), payload.get("exp")
     if not (isinstance(sub, str) and isinstance(jti, str) and 0 < len(jti) <= 64):
@@ -152,4 +154,12 @@ def _claims(payload: dict) -> Claims:
         uuid.UUID(sub)
     except ValueError:
         raise TokenError(INVALID) from None
-    return Claims(subject=sub, token_id=jti, expires_at=datetime.fromtimestamp(exp, UTC))
+    expires_at = datetime.fromtimestamp(exp, UTC)
+    return Claims(sub, jti, expires_at, accepted_until(expires_at, leeway_seconds))
+
+
+def accepted_until(expires_at: datetime, leeway_seconds: int) -> datetime:
+    """The moment `decode` stops accepting a token that expires at `expires_at`."""
+    if leeway_seconds >= (LATEST - expires_at).total_seconds():
+        return LATEST
+    return expires_at + timedelta(seconds=leeway_seconds)

@@ -32,7 +32,7 @@ class User(BaseModel):
 
 class RevokedToken(BaseModel):
     jti = peewee.CharField(max_length=64, unique=True)
-    expires_at = peewee.DateTimeField(index=True)
+    expires_at = peewee.DateTimeField(index=True)  # the token's exp plus the leeway: kept until then
 
     class Meta:
         table_name = "revoked_tokens"

@@ -4,15 +4,21 @@ Each test builds its app with the limits it exercises (the rest of the suite
 runs with AUTH_RATE_LIMIT=0).
 """
 
+import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+import requests
 
-from service.auth.throttle import hit
+from conftest import empty_tables
+from service.auth.throttle import ACCOUNT_CEILING_FACTOR, account_key, hit
+from service.db.connection import bind
 from service.db.models import AuthThrottle, utcnow
 from tests.helpers import PASSWORD, assert_envelope, login, register
+from tests.server.conftest import Server
 
 LOCKED = "Too many failed logins for this account. Please try again later."
 LIMITED = "Too many attempts from this address. Please try again later."
@@ -27,9 +33,21 @@ def assert_throttled(response, message: str) -> int:
     return retry_after
 
 
-def fail_logins(client, email: str, times: int) -> None:
+def fail_logins(client, email: str, times: int, address: str = "127.0.0.1") -> None:
     for _ in range(times):
-        assert login(client, email, WRONG).status_code == 401
+        assert login_from(client, address, email, WRONG).status_code == 401
+
+
+def login_from(client, address: str, email: str, password: str = PASSWORD):
+    return client.simulate_post(
+        "/api/v1/auth/login", json={"email": email, "password": password}, remote_addr=address
+    )
+
+
+def reach_account_ceiling(client, email: str, max_failures: int) -> None:
+    """Fail from as many addresses as it takes, each up to its own limit."""
+    for n in range(ACCOUNT_CEILING_FACTOR):
+        fail_logins(client, email, max_failures, f"198.51.100.{n + 1}")
 
 
 @pytest.fixture
@@ -67,6 +85,77 @@ def test_unknown_email_locks_like_a_registered_one(locking):
 def test_account_lock_holds_for_every_spelling_of_the_email(locking):
     fail_logins(locking, "user@example.com", 3)
     assert_throttled(login(locking, "USER@Example.com", PASSWORD), LOCKED)
+
+
+# OWASP Authentication Cheat Sheet (account lockout as a denial of service): failures from one
+# address never stop the right password from another.
+def test_failures_from_one_address_leave_the_right_password_working_from_another(locking):
+    fail_logins(locking, "user@example.com", 3)
+    assert_throttled(login(locking, "user@example.com", PASSWORD), LOCKED)
+    assert login_from(locking, "192.0.2.7", "user@example.com").status_code == 200
+
+
+def test_login_from_another_address_does_not_unlock_the_failing_one(locking):
+    fail_logins(locking, "user@example.com", 3)
+    assert login_from(locking, "192.0.2.7", "user@example.com").status_code == 200
+    assert_throttled(login(locking, "user@example.com", PASSWORD), LOCKED)
+
+
+@pytest.fixture
+def ceiling(client_with):
+    """Accounts allow 2 failures per address and 20 across all addresses in 900 s."""
+    client = client_with(LOGIN_MAX_FAILURES="2", LOGIN_FAILURE_WINDOW_SECONDS="900")
+    register(client, "user@example.com")
+    reach_account_ceiling(client, "user@example.com", 2)
+    return client
+
+
+# OWASP Authentication Cheat Sheet: a guesser spread over many addresses is bounded per account.
+def test_past_the_account_ceiling_each_address_gets_a_single_guess(ceiling):
+    assert login_from(ceiling, "203.0.113.1", "user@example.com", WRONG).status_code == 401
+    assert_throttled(login_from(ceiling, "203.0.113.1", "user@example.com", WRONG), LOCKED)
+
+
+def test_past_the_account_ceiling_an_address_that_has_failed_is_refused_the_right_password(ceiling):
+    retry_after = assert_throttled(login_from(ceiling, "198.51.100.1", "user@example.com"), LOCKED)
+    assert 899 <= retry_after <= 900
+
+
+# OWASP Authentication Cheat Sheet: the ceiling slows guessing but never locks the owner out.
+def test_past_the_account_ceiling_the_right_password_from_a_fresh_address_logs_in(ceiling):
+    assert login_from(ceiling, "203.0.113.1", "user@example.com").status_code == 200
+
+
+def test_a_successful_login_does_not_lift_the_account_ceiling(ceiling):
+    assert login_from(ceiling, "203.0.113.1", "user@example.com").status_code == 200
+    assert login_from(ceiling, "203.0.113.2", "user@example.com", WRONG).status_code == 401
+    assert_throttled(login_from(ceiling, "203.0.113.2", "user@example.com", WRONG), LOCKED)
+
+
+def account_failures(email: str) -> int:
+    return AuthThrottle.get(AuthThrottle.key == account_key(email)).hits
+
+
+def test_a_successful_login_gives_back_only_its_own_reservation(locking):
+    fail_logins(locking, "user@example.com", 2)
+    assert login_from(locking, "192.0.2.7", "user@example.com").status_code == 200
+    assert account_failures("user@example.com") == 2
+
+
+def test_an_attempt_refused_at_the_ceiling_is_given_back(ceiling):
+    assert login_from(ceiling, "203.0.113.1", "user@example.com", WRONG).status_code == 401
+    before = account_failures("user@example.com")
+    assert_throttled(login_from(ceiling, "203.0.113.1", "user@example.com", WRONG), LOCKED)
+    assert account_failures("user@example.com") == before
+
+
+def test_refused_attempts_do_not_count_toward_the_account_ceiling(client_with):
+    client = client_with(LOGIN_MAX_FAILURES="2")
+    register(client, "user@example.com")
+    fail_logins(client, "user@example.com", 2, "198.51.100.1")
+    for _ in range(2 * ACCOUNT_CEILING_FACTOR):
+        assert_throttled(login_from(client, "198.51.100.1", "user@example.com", WRONG), LOCKED)
+    fail_logins(client, "user@example.com", 2, "198.51.100.2")
 
 
 def test_lock_of_one_account_leaves_others_alone(locking):
@@ -186,3 +275,42 @@ def test_concurrent_failures_are_all_counted(client_with, database):
     assert counts[-1] == 16
     window_end = AuthThrottle.get(AuthThrottle.key == "account:race").window_ends_at
     assert window_end > utcnow() + timedelta(seconds=800)
+
+
+@pytest.fixture
+def gunicorn(database_url, database):
+    """Start a real gunicorn on an emptied database with the given workers and environment."""
+    bind(database)
+    empty_tables(database)
+    servers = []
+
+    def start(workers: int, **env) -> Server:
+        servers.append(Server(database_url, workers=workers, **env))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def race(url: str, body: dict, requests_count: int) -> Counter:
+    """Send `requests_count` identical posts at once, each on its own connection; count the statuses."""
+    start = threading.Barrier(requests_count)
+
+    def post(_):
+        start.wait()
+        return requests.post(url, json=body, headers={"Connection": "close"}, timeout=30).status_code
+
+    with ThreadPoolExecutor(max_workers=requests_count) as pool:
+        return Counter(pool.map(post, range(requests_count)))
+
+
+# OWASP ASVS 2.2.1 (anti-automation): an attempt is counted before its password is verified, so
+# concurrent guesses over several workers never verify more passwords than the limit.
+@pytest.mark.server
+def test_concurrent_wrong_passwords_verify_no_more_than_the_limit(gunicorn):
+    server = gunicorn(6, LOGIN_MAX_FAILURES="3", AUTH_RATE_LIMIT="0")
+    credentials = {"email": "user@example.com", "password": PASSWORD}
+    assert requests.post(server.url + "/api/v1/auth/register", json=credentials, timeout=10).ok
+    guesses = race(server.url + "/api/v1/auth/login", {**credentials, "password": WRONG}, 10)
+    assert guesses == {401: 3, 429: 7}
