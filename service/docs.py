@@ -71,11 +71,6 @@ class DocsHandlers:
         resp.content_type = "text/html; charset=utf-8"
         resp.text = PAGE
 
-    def ui_redirect(self, req, resp):
-        """Send `/api/v1/ui/` to the page, which has no trailing slash."""
-        resp.status = 301
-        resp.location = UI_URL
-
     def root(self, req, resp):
         """Send a browser to the docs, and tell any other client where they are."""
         resp.status = 302
@@ -89,6 +84,10 @@ class DocsHandlers:
     def asset(self, req, resp):
         """Serve one file of the Swagger UI bundle, or the page's initializer."""
         name = req.context.inputs.path["asset"]
+        if not name:  # `/api/v1/ui/`: the page's own address has no trailing slash
+            resp.status = 301
+            resp.location = UI_URL
+            return
         if name == INITIALIZER:
             resp.content_type = ASSET_TYPES[".js"]
             resp.text = INITIALIZER_JS
