@@ -1,4 +1,4 @@
-"""The README's commands as a new user runs them: scripts/install and scripts/serve."""
+"""The README's commands as a new user runs them: install, serve, and the tests' prerequisites."""
 
 import hashlib
 import os
@@ -83,3 +83,29 @@ def wait_for_health(url: str, process, attempts: int = 600) -> None:
         except requests.RequestException:
             time.sleep(0.1)
     raise AssertionError(f"{url} did not answer")
+
+
+def run_browser_test_without_chromium(**env) -> str:
+    """One browser test, in a fresh pytest, with CHROMIUM_PATH naming no file."""
+    environ = {key: value for key, value in os.environ.items() if key != "CI"}
+    environ.update(CHROMIUM_PATH="/nonexistent/chromium", **env)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "tests/browser", "-q", "-rsE", "-p", "no:cacheprovider",
+         "-k", "test_page_groups_every_operation_under_its_tag"],
+        cwd=ROOT, env=environ, capture_output=True, text=True, timeout=300, check=False,
+    )
+    return done.stdout + done.stderr
+
+
+def test_browser_tests_skip_pointing_to_the_prerequisites_step_when_chromium_is_missing():
+    output = run_browser_test_without_chromium()
+    assert "1 skipped" in output, output
+    assert "/nonexistent/chromium is missing" in output
+    assert "scripts/prerequisites" in output
+    assert "apt-get" not in output.replace("sudo apt-get install chromium", "")
+
+
+def test_browser_tests_fail_under_ci_when_chromium_is_missing():
+    output = run_browser_test_without_chromium(CI="true")
+    assert "1 error" in output, output
+    assert "browser test cannot run in CI" in output
