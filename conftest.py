@@ -44,7 +44,7 @@ def postgres_admin_connection():
     try:
         return psycopg2.connect(POSTGRES_ADMIN_URL, connect_timeout=3)
     except psycopg2.OperationalError as failure:
-        refused = str(failure).strip()
+        refused = " ".join(str(failure).split())
     try:  # the server may answer without that database: ask its maintenance database
         server = psycopg2.connect(POSTGRES_ADMIN_URL, dbname="postgres", connect_timeout=3)
     except psycopg2.OperationalError:
@@ -70,7 +70,7 @@ def _create_missing_database(server, refused: str) -> None:
     except psycopg2.Error as denied:
         raise PostgresUnavailable(
             f"PostgreSQL answers at {POSTGRES_ADMIN_URL} but has no database {name!r}, "
-            f"and creating it failed: {str(denied).strip()}"
+            f"and creating it failed: {' '.join(str(denied).split())}"
         ) from None
     print(f"created the PostgreSQL database {name!r} the tests connect to", file=sys.stderr)
 
