@@ -1,8 +1,10 @@
 """Fixtures shared by every suite: one database per backend, the app, a client.
 
 Each database-backed test runs once on SQLite and once on PostgreSQL. The
-PostgreSQL run is skipped, with the reason, when no server answers at
-TEST_POSTGRES_URL; with REQUIRE_POSTGRES=1 (as in CI) it fails instead.
+database TEST_POSTGRES_URL names is created when missing, if the server allows;
+the PostgreSQL run is skipped, saying what is missing, when no server answers
+there or the database cannot be had. With REQUIRE_POSTGRES=1 (as in CI) it fails
+instead.
 """
 
 import os
