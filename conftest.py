@@ -1,11 +1,14 @@
 """Fixtures shared by every suite: one database per backend, the app, a client.
 
 Each database-backed test runs once on SQLite and once on PostgreSQL. The
-PostgreSQL run is skipped, with the reason, when no server answers at
-TEST_POSTGRES_URL; with REQUIRE_POSTGRES=1 (as in CI) it fails instead.
+database TEST_POSTGRES_URL names is created when missing, if the server allows;
+the PostgreSQL run is skipped, saying what is missing, when no server answers
+there or the database cannot be had. With REQUIRE_POSTGRES=1 (as in CI) it fails
+instead.
 """
 
 import os
+import sys
 
 import falcon.testing
 import psycopg2
@@ -34,15 +37,66 @@ def make_settings(database_url: str, **overrides) -> Settings:
     return Settings.from_env(environ)
 
 
+class PostgresUnavailable(Exception):
+    """The PostgreSQL tests cannot run; the message says what is missing."""
+
+
+def postgres_admin_connection():
+    """Connect to TEST_POSTGRES_URL, first creating its database when the server lets us."""
+    try:
+        return psycopg2.connect(POSTGRES_ADMIN_URL, connect_timeout=3)
+    except psycopg2.OperationalError as failure:
+        refused = " ".join(str(failure).split())
+    try:  # the server may answer without that database: ask its maintenance database
+        server = psycopg2.connect(POSTGRES_ADMIN_URL, dbname="postgres", connect_timeout=3)
+    except psycopg2.OperationalError:
+        raise PostgresUnavailable(
+            f"cannot connect to PostgreSQL at {POSTGRES_ADMIN_URL}: {refused}"
+        ) from None
+    try:
+        _create_missing_database(server, refused)
+    finally:
+        server.close()
+    return psycopg2.connect(POSTGRES_ADMIN_URL, connect_timeout=3)
+
+
+def _create_missing_database(server, refused: str) -> None:
+    name = psycopg2.extensions.parse_dsn(POSTGRES_ADMIN_URL)["dbname"]
+    server.autocommit = True
+    try:
+        with server.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+            if cur.fetchone():
+                raise PostgresUnavailable(f"PostgreSQL refuses {POSTGRES_ADMIN_URL}: {refused}")
+            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg2.Error as denied:
+        raise PostgresUnavailable(
+            f"PostgreSQL answers at {POSTGRES_ADMIN_URL} but has no database {name!r}, "
+            f"and creating it failed: {' '.join(str(denied).split())}"
+        ) from None
+    print(f"created the PostgreSQL database {name!r} the tests connect to", file=sys.stderr)
+
+
+def report_postgres() -> int:
+    """Say whether the PostgreSQL tests can run (for scripts/prerequisites); 0 when they can."""
+    try:
+        postgres_admin_connection().close()
+    except PostgresUnavailable as missing:
+        print(f"prerequisites: postgresql: {missing}; the PostgreSQL tests will skip "
+              "(or fail, with REQUIRE_POSTGRES=1)", file=sys.stderr)
+        return 1
+    print(f"prerequisites: postgresql: {POSTGRES_ADMIN_URL} answers", file=sys.stderr)
+    return 0
+
+
 def fresh_postgres_database(name: str) -> str:
     """Drop and create database `name` on the test server; return its URL, or skip."""
     try:
-        conn = psycopg2.connect(POSTGRES_ADMIN_URL, connect_timeout=3)
-    except psycopg2.OperationalError as failure:
-        reason = f"no PostgreSQL answers at {POSTGRES_ADMIN_URL}: {failure}".strip()
+        conn = postgres_admin_connection()
+    except PostgresUnavailable as missing:
         if os.environ.get("REQUIRE_POSTGRES") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+            pytest.fail(str(missing))
+        pytest.skip(str(missing))
     conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))

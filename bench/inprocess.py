@@ -1,16 +1,23 @@
 """In-process cost of one request, in microseconds (median of many), four ways.
 
-    .venv/bin/python bench/inprocess.py [--requests 3000]
+    .venv/bin/python bench/inprocess.py [--requests 3000] [--rounds 5]
 
 Lines: a bare Falcon app returning the same bytes; our full stack with
 validation off; with our validation on (request and response); with
 openapi-core's stock Falcon middleware instead of ours. Requests go straight
 to the WSGI callable, so the figures hold no HTTP or network cost.
+
+The lines take turns, in rounds, so that a slower minute of a shared machine
+weighs on all of them alike. A validation cost is the mean over rounds of
+(line - 'validation off'), and its noise twice that mean's standard error: a
+cost within its noise is printed as "below noise", never as a negative cost,
+and a ratio is printed only between two costs above their noise.
 """
 
 import argparse
 import dataclasses
 import json
+import math
 import statistics
 import sys
 import tempfile
@@ -73,18 +80,56 @@ class Caller:
         return status[0], b"".join(chunks)
 
 
-def median_us(app, caller: Caller, endpoint, requests: int) -> tuple:
+def timed_us(app, caller: Caller, endpoint, requests: int, warm_up: int) -> tuple:
+    """Per-request times in microseconds and the statuses seen, after `warm_up` untimed calls."""
     _, method, path, query = endpoint
-    environs = [caller.environ(method, path, query) for _ in range(requests + 100)]
-    for environ in environs[:100]:
+    environs = [caller.environ(method, path, query) for _ in range(requests + warm_up)]
+    for environ in environs[:warm_up]:
         caller.call(app, environ)
     timings, statuses = [], set()
-    for environ in environs[100:]:
+    for environ in environs[warm_up:]:
         start = time.perf_counter()
         status, _ = caller.call(app, environ)
-        timings.append(time.perf_counter() - start)
+        timings.append((time.perf_counter() - start) * 1e6)
         statuses.add(status.split()[0])
-    return statistics.median(timings) * 1e6, statuses
+    return timings, statuses
+
+
+def measure(apps: dict, caller: Caller, endpoint, requests: int, rounds: int) -> dict:
+    """Each line's per-round medians and statuses, the lines taking turns in every round."""
+    per_round = max(1, requests // rounds)
+    medians = {line: [] for line in apps}
+    statuses = {line: set() for line in apps}
+    for number in range(rounds):
+        for line, app in apps.items():
+            timings, seen = timed_us(app, caller, endpoint, per_round, 100 if number == 0 else 10)
+            medians[line].append(statistics.median(timings))
+            statuses[line] |= seen
+    return {line: (medians[line], statuses[line]) for line in apps}
+
+
+def cost_and_noise(line_medians: list, base_medians: list) -> tuple:
+    """Mean per-round difference to the base line, and twice its standard error."""
+    differences = [line - base for line, base in zip(line_medians, base_medians)]
+    mean = statistics.fmean(differences)
+    if len(differences) < 2:
+        return mean, abs(mean)
+    return mean, 2 * statistics.stdev(differences) / math.sqrt(len(differences))
+
+
+def show_cost(cost: float, noise: float) -> str:
+    """A cost above its noise as `N ±n`; one within it as below noise."""
+    if cost > noise:
+        return f"{cost:.0f} ±{noise:.0f}"
+    return f"below noise (±{noise:.0f})"
+
+
+def show_ratio(ours: tuple, theirs: tuple) -> str:
+    """openapi-core's cost over ours, only where both stand above their noise."""
+    (our_cost, our_noise), (their_cost, their_noise) = ours, theirs
+    if our_cost > our_noise and their_cost > their_noise:
+        return f"{their_cost / our_cost:.1f}x"
+    return "n/a"
 
 
 class MediaAsText:
@@ -123,6 +168,7 @@ def bare_app(responses: dict) -> falcon.App:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
     url = f"sqlite:///{tempfile.mkdtemp()}/bench.db"
@@ -149,25 +195,29 @@ def main() -> None:
         canned[(method, path)] = (status, body)
     apps = dict(zip(LINES, (bare_app(canned), off, ours, core)))
 
-    print(f"in-process median per request, microseconds ({args.requests} requests each; "
-          "1 admin, 100 users, 1,000 widgets on SQLite)\n")
+    print(f"in-process median per request, microseconds ({args.requests} requests each in "
+          f"{args.rounds} rounds; 1 admin, 100 users, 1,000 widgets on SQLite)\n")
     print(f"{'endpoint':34}" + "".join(f"{line:>25}" for line in LINES))
     results = {}
     for endpoint in ENDPOINTS:
-        row = {line: median_us(app, caller, endpoint, args.requests) for line, app in apps.items()}
+        row = measure(apps, caller, endpoint, args.requests, args.rounds)
         results[endpoint[0]] = row
-        cells = "".join(f"{us:>17.0f} ({'/'.join(sorted(st))})" for us, st in row.values())
+        cells = "".join(
+            f"{statistics.median(medians):>17.0f} ({'/'.join(sorted(st))})"
+            for medians, st in row.values()
+        )
         print(f"{endpoint[0]:34}{cells}")
 
-    print("\nvalidation cost = line minus 'validation off'; ratio = openapi-core's cost / ours\n")
-    print(f"{'endpoint':34}{'ours (us)':>12}{'openapi-core (us)':>20}{'ratio':>10}{'off / bare':>12}")
+    print("\nvalidation cost = line minus 'validation off', microseconds, ± its noise; "
+          "ratio = openapi-core's cost / ours\n")
+    print(f"{'endpoint':34}{'ours (us)':>22}{'openapi-core (us)':>22}{'ratio':>8}{'off / bare':>12}")
     for name, row in results.items():
         base = row["validation off"][0]
-        ours_cost = row["our validation"][0] - base
-        core_cost = row["openapi-core middleware"][0] - base
-        ratio = core_cost / ours_cost if ours_cost > 0 else float("inf")
-        print(f"{name:34}{ours_cost:>12.0f}{core_cost:>20.0f}{ratio:>9.1f}x"
-              f"{base / row['bare falcon'][0]:>11.1f}x")
+        ours = cost_and_noise(row["our validation"][0], base)
+        core = cost_and_noise(row["openapi-core middleware"][0], base)
+        off_over_bare = statistics.median(base) / statistics.median(row["bare falcon"][0])
+        print(f"{name:34}{show_cost(*ours):>22}{show_cost(*core):>22}{show_ratio(ours, core):>8}"
+              f"{off_over_bare:>11.1f}x")
 
 
 if __name__ == "__main__":

@@ -14,8 +14,7 @@ from service.auth.passwords import Passwords
 from service.db.connection import UNAVAILABLE, bind, migrate, open_database
 from service.errors import ApiError
 from service.settings import ConfigError, Settings
-from service.spec import SPEC_PATH, load_spec
-from service.validation import Validator
+from service.spec import load_spec
 
 GUNICORN_CONF = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
 GREEN, RED, RESET = "\033[32m", "\033[31m", "\033[0m"
@@ -49,6 +48,10 @@ def cmd_migrate(settings: Settings, args) -> None:
 
 def cmd_add_user(settings: Settings, args) -> None:
     """Create a user, reading the password from the terminal or one line of stdin."""
+    # Imported here: the schema validators take half a second to import, which
+    # `migrate` (run on every `scripts/serve`) and the other commands need not pay.
+    from service.validation import Validator
+
     password = _read_password(args.password_stdin)
     errors = Validator(load_spec().operations, settings.max_body_bytes).body_errors(
         "auth.register", {"email": args.email, "password": password}
@@ -104,14 +107,8 @@ def cmd_mock(settings: Settings, args) -> None:
     """Serve the spec's examples on a port, for client developers (connexion's mock server)."""
     if importlib.util.find_spec("connexion") is None:
         raise CommandError("the mock server needs the test extras (pip install -e '.[test]')")
-    os.environ["BEARERINFO_FUNC"] = f"{__name__}.{accept_any_bearer_token.__name__}"
-    command = [sys.executable, "-m", "connexion", "run", str(SPEC_PATH), "--mock=all"]
-    os.execv(sys.executable, command + ["--host", args.host, "--port", str(args.port)])
-
-
-def accept_any_bearer_token(token: str) -> dict:
-    """Let the mock server take any bearer token: its answers are the spec's examples anyway."""
-    return {"sub": "mock-user"}
+    command = [sys.executable, "-m", "service.mock", "--host", args.host, "--port", str(args.port)]
+    os.execv(sys.executable, command)
 
 
 def _read_password(from_stdin: bool) -> str:

@@ -71,9 +71,23 @@ class DocsHandlers:
         resp.content_type = "text/html; charset=utf-8"
         resp.text = PAGE
 
+    def root(self, req, resp):
+        """Send a browser to the docs, and tell any other client where they are."""
+        resp.status = 302
+        resp.location = UI_URL
+        resp.media = {
+            "message": f"The Widget API; its interactive documentation is at {UI_URL}",
+            "docs": UI_URL,
+            "openapi": SPEC_JSON_URL,
+        }
+
     def asset(self, req, resp):
         """Serve one file of the Swagger UI bundle, or the page's initializer."""
         name = req.context.inputs.path["asset"]
+        if not name:  # `/api/v1/ui/`: the page's own address has no trailing slash
+            resp.status = 301
+            resp.location = UI_URL
+            return
         if name == INITIALIZER:
             resp.content_type = ASSET_TYPES[".js"]
             resp.text = INITIALIZER_JS

@@ -13,6 +13,9 @@ PROFILES = ("development", "testing", "production")
 DEFAULT_TOKEN_SECONDS = {"development": 900, "testing": 5, "production": 3600}
 DEV_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
 MIN_SECRET_BYTES = 32
+# Set once the fixed-key warning has been given: the processes started from this
+# one (gunicorn's master and workers) inherit it and stay quiet.
+DEV_KEY_WARNED = "WIDGET_API_DEV_KEY_WARNED"
 
 
 class ConfigError(ValueError):
@@ -54,7 +57,7 @@ class Settings:
         return cls(
             env=env,
             database_url=environ.get("DATABASE_URL") or default_database_url(),
-            secret_key=_secret_key(env, environ.get("SECRET_KEY", "")),
+            secret_key=_secret_key(env, environ.get("SECRET_KEY", ""), environ),
             token_expire_seconds=_positive_int(
                 environ, "TOKEN_EXPIRE_SECONDS", DEFAULT_TOKEN_SECONDS[env]
             ),
@@ -76,7 +79,7 @@ def default_database_url() -> str:
     return f"sqlite:///{Path.cwd() / 'widget_api.db'}"
 
 
-def _secret_key(env: str, value: str) -> str:
+def _secret_key(env: str, value: str, environ) -> str:
     if len(value.encode()) >= MIN_SECRET_BYTES:
         return value
     if env == "production":
@@ -86,7 +89,9 @@ def _secret_key(env: str, value: str) -> str:
         )
     if value:
         raise ConfigError(f"SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes long")
-    log.warning("SECRET_KEY is not set: using the fixed %s key; never do this in production", env)
+    if not environ.get(DEV_KEY_WARNED):
+        log.warning("SECRET_KEY is not set: using the fixed %s key; never do this in production", env)
+        environ[DEV_KEY_WARNED] = "1"
     return DEV_SECRET_KEY
 
 

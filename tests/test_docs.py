@@ -39,3 +39,17 @@ def test_unknown_asset_is_404(client):
 def test_asset_name_cannot_walk_the_filesystem(client):
     response = client.simulate_get("/api/v1/ui/..%2F..%2Fsettings.py")
     assert response.status_code in (400, 404)
+
+
+def test_ui_with_a_trailing_slash_redirects_to_the_page(client):
+    response = client.simulate_get("/api/v1/ui/")
+    assert response.status_code == 301
+    assert response.headers["Location"] == "/api/v1/ui"
+
+
+def test_root_redirects_to_the_docs_and_says_where_they_are(client):
+    response = client.simulate_get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/api/v1/ui"
+    assert response.json["docs"] == "/api/v1/ui"
+    assert response.json["openapi"] == "/api/v1/openapi.json"

@@ -29,6 +29,13 @@ def test_development_without_secret_key_uses_the_fixed_key_with_a_warning(caplog
     assert "SECRET_KEY is not set" in caplog.text
 
 
+def test_fixed_key_warning_is_given_once_to_an_environment_and_what_it_starts(caplog):
+    environ = {}
+    Settings.from_env(environ)
+    Settings.from_env(environ)
+    assert caplog.text.count("SECRET_KEY is not set") == 1
+
+
 @pytest.mark.parametrize("env,seconds", [("production", 3600), ("development", 900), ("testing", 5)])
 def test_token_lifetime_defaults_by_profile(env, seconds):
     assert Settings.from_env({"APP_ENV": env, "SECRET_KEY": STRONG}).token_expire_seconds == seconds

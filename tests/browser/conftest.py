@@ -1,14 +1,12 @@
 """Headless Chromium driven by Playwright against a real gunicorn, on SQLite.
 
-Chromium is Debian's package, installed by install_chromium.sh when missing. Where
-it cannot be installed the tests are skipped with the reason; under CI=true they
-fail instead, since CI must prove the docs work in a browser.
+Chromium is Debian's package, installed by scripts/prerequisites (which scripts/test
+runs first). Where it is missing the tests are skipped with the reason; under CI=true
+they fail instead, since CI must prove the docs work in a browser.
 """
 
 import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,8 +14,7 @@ import pytest
 from service.db.connection import migrate, open_database
 from tests.server.conftest import Server
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 ARTIFACTS = ROOT / "artifacts" / "browser"
 OFF_LOOPBACK = re.compile(r"^(?!https?://127\.0\.0\.1[:/])")
@@ -34,27 +31,12 @@ def unavailable(reason: str):
     pytest.skip(reason)
 
 
-def install_chromium() -> None:
-    """Install Debian's chromium with apt, or give up with the reason."""
-    if shutil.which("apt-get") is None or os.geteuid() != 0:
-        unavailable(f"{CHROMIUM} is missing and apt-get as root is not available to install it "
-                    f"(run: sudo bash {HERE / 'install_chromium.sh'})")
-    try:
-        result = subprocess.run(["bash", str(HERE / "install_chromium.sh")],
-                                capture_output=True, text=True, timeout=900)
-    except subprocess.TimeoutExpired:
-        unavailable("installing chromium took more than 15 minutes")
-    if result.returncode != 0:
-        unavailable(f"installing chromium failed: {(result.stderr or result.stdout)[-500:]}")
-    if not CHROMIUM.exists():
-        unavailable(f"{CHROMIUM} is still missing after installing Debian's chromium")
-
-
 @pytest.fixture(scope="session")
 def chromium() -> Path:
-    """The path of Debian's chromium, installed on first use."""
+    """The path of Debian's chromium, which scripts/prerequisites installs."""
     if not CHROMIUM.exists():
-        install_chromium()
+        unavailable(f"{CHROMIUM} is missing: install it with `bash scripts/prerequisites` as root "
+                    "(or `sudo apt-get install chromium`, or set CHROMIUM_PATH)")
     return CHROMIUM
 
 
