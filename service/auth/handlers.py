@@ -23,14 +23,14 @@ class AuthHandlers:
     def register(self, req, resp):
         """Create an account and return a token for it."""
         body = req.context.inputs.body
-        self.throttle.attempt(self._client(req))
+        self._count_attempt(req, resp)
         user = accounts.register(body["email"], body["password"], self.passwords)
         self._issue_token(resp, user, "successfully registered", 201)
 
     def login(self, req, resp):
         """Exchange email and password for a token."""
         body = req.context.inputs.body
-        self.throttle.attempt(self._client(req))
+        self._count_attempt(req, resp)
         user = accounts.log_in(body["email"], body["password"], self.passwords, self.throttle)
         self._issue_token(resp, user, "successfully logged in", 200)
 
@@ -51,6 +51,12 @@ class AuthHandlers:
         claims = req.context.claims
         accounts.revoke(claims.token_id, claims.expires_at)
         resp.media = {"status": "success", "message": "successfully logged out"}
+
+    def _count_attempt(self, req, resp) -> None:
+        """Count the attempt against the client's address; every answer from here shows the quota."""
+        quota = self.throttle.attempt(self._client(req))
+        if quota is not None:
+            resp.set_headers(quota.headers())
 
     def _client(self, req) -> str:
         return client_address(req.remote_addr, req.get_header("X-Forwarded-For"), self.trusted_proxies)
