@@ -53,7 +53,7 @@ class AuthHandlers:
         resp.media = {"status": "success", "message": "successfully logged out"}
 
     def _count_attempt(self, req, resp) -> None:
-        """Count the attempt against the client's address; every answer from here shows the quota."""
+        """Count the attempt against the client's address; every answer after shows the quota."""
         quota = self.throttle.attempt(self._client(req))
         if quota is not None:
             resp.set_headers(quota.headers())

@@ -26,8 +26,11 @@ def quota_left(response) -> tuple[int, int]:
 def test_each_counted_attempt_shows_the_quota_and_what_is_left_of_it(client_with):
     client = client_with(AUTH_RATE_LIMIT="3/60")
 
-    answers = [register(client, "user@example.com"), login(client, "user@example.com", "wrong password!"),
-               login(client, "user@example.com")]
+    answers = [
+        register(client, "user@example.com"),
+        login(client, "user@example.com", "wrong password!"),
+        login(client, "user@example.com"),
+    ]
 
     assert [answer.status_code for answer in answers] == [201, 401, 200]
     assert {answer.headers["RateLimit-Policy"] for answer in answers} == {'"address";q=3;w=60'}
@@ -86,5 +89,5 @@ def test_browsers_may_read_the_quota(client_with):
     )
 
     assert registered.headers["Access-Control-Allow-Origin"] == ORIGIN
-    exposed = {name.strip().lower() for name in registered.headers["Access-Control-Expose-Headers"].split(",")}
-    assert {"ratelimit", "ratelimit-policy"} <= exposed
+    exposed = registered.headers["Access-Control-Expose-Headers"].lower().replace(" ", "")
+    assert {"ratelimit", "ratelimit-policy"} <= set(exposed.split(","))
