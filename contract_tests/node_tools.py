@@ -51,6 +51,9 @@ def install() -> Path:
         text=True,
         timeout=900,
         check=False,
+        # Spectral's packages depend on @scarf/scarf, whose install script reports the install
+        # to its vendor; a test run sends nothing anywhere but the npm registry.
+        env={**os.environ, "SCARF_ANALYTICS": "false"},
     )
     if done.returncode != 0:
         shutil.rmtree(staging, ignore_errors=True)

@@ -15,7 +15,10 @@ DOCS_POLICY = (
     "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; "
     "frame-ancestors 'none'"
 )
-EXPOSED = ("Location", "Link", "Total-Count", "Retry-After", "WWW-Authenticate", "X-Request-ID")
+EXPOSED = (
+    "Location", "Link", "Total-Count", "Retry-After", "WWW-Authenticate", "X-Request-ID",
+    "RateLimit-Policy", "RateLimit",
+)
 
 
 class SecurityHeaders:

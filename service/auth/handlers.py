@@ -23,15 +23,14 @@ class AuthHandlers:
     def register(self, req, resp):
         """Create an account and return a token for it."""
         body = req.context.inputs.body
-        self.throttle.attempt(self._client(req))
+        self._count_attempt(req, resp)
         user = accounts.register(body["email"], body["password"], self.passwords)
         self._issue_token(resp, user, "successfully registered", 201)
 
     def login(self, req, resp):
         """Exchange email and password for a token."""
         body = req.context.inputs.body
-        address = self._client(req)
-        self.throttle.attempt(address)
+        address = self._count_attempt(req, resp)
         user = accounts.log_in(body["email"], body["password"], self.passwords, self.throttle, address)
         self._issue_token(resp, user, "successfully logged in", 200)
 
@@ -52,6 +51,15 @@ class AuthHandlers:
         claims = req.context.claims
         accounts.revoke(claims.token_id, claims.accepted_until, self.tokens.leeway_seconds)
         resp.media = {"status": "success", "message": "successfully logged out"}
+
+    def _count_attempt(self, req, resp) -> str:
+        """Count the attempt against the client's address, which it returns; every answer
+        after shows the quota."""
+        address = self._client(req)
+        quota = self.throttle.attempt(address)
+        if quota is not None:
+            resp.set_headers(quota.headers())
+        return address
 
     def _client(self, req) -> str:
         """The client as the limits count it (an IPv6 client by its /64)."""

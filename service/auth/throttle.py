@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 ACCOUNT_LOCKED = "Too many failed logins for this account. Please try again later."
 ADDRESS_LIMITED = "Too many attempts from this address. Please try again later."
 ACCOUNT_CEILING_FACTOR = 10  # failures per window across all addresses, in LOGIN_MAX_FAILURES
+ADDRESS_POLICY = "address"  # the quota's name in the RateLimit headers
 
 
 class TooManyRequests(ApiError):
@@ -53,6 +54,23 @@ class Limit:
     seconds: int
 
 
+@dataclass(frozen=True)
+class Quota:
+    """What is left of a client address's budget after an attempt."""
+
+    limit: int
+    window: int
+    remaining: int
+    reset: int
+
+    def headers(self) -> dict:
+        """The quota as the IETF httpapi RateLimit header fields draft writes it."""
+        return {
+            "RateLimit-Policy": f'"{ADDRESS_POLICY}";q={self.limit};w={self.window}',
+            "RateLimit": f'"{ADDRESS_POLICY}";r={self.remaining};t={self.reset}',
+        }
+
+
 class Throttle:
     """The limits of login and registration, configured once."""
 
@@ -68,14 +86,24 @@ class Throttle:
             Limit(*address) if address else None,
         )
 
-    def attempt(self, address: str) -> None:
-        """Count an attempt from a client address; refuse it past the address limit."""
-        if self.address_limit is None:
-            return
+    def attempt(self, address: str) -> Quota | None:
+        """Count an attempt from a client address and return what is left of its quota.
+
+        Past the limit the attempt is refused with a 429 that shows the spent quota;
+        without an address limit there is no quota to show (None).
+        """
+        limit = self.address_limit
+        if limit is None:
+            return None
         now = utcnow()
-        row = hit(f"address:{address}", self.address_limit.seconds, now)
-        if row.hits > self.address_limit.hits:
-            raise TooManyRequests(ADDRESS_LIMITED, seconds_until(row.window_ends_at, now))
+        row = hit(f"address:{address}", limit.seconds, now)
+        reset = seconds_until(row.window_ends_at, now)
+        quota = Quota(limit.hits, limit.seconds, max(0, limit.hits - row.hits), reset)
+        if row.hits > limit.hits:
+            refused = TooManyRequests(ADDRESS_LIMITED, reset)
+            refused.headers.update(quota.headers())
+            raise refused
+        return quota
 
     def reserve_login(self, email: str, address: str) -> "Reservation":
         """Count a login attempt as a failure before its password is verified; refuse it past a limit.
