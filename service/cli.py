@@ -124,8 +124,9 @@ def cmd_mock(settings: Settings, args) -> None:
     if importlib.util.find_spec("connexion") is None:
         raise CommandError("the mock server needs the test extras (pip install -e '.[test]')")
     os.environ["BEARERINFO_FUNC"] = f"{__name__}.{accept_any_bearer_token.__name__}"
+    port = args.port or integer(os.environ, "PORT", 8080, 1, 65535)
     command = [sys.executable, "-m", "connexion", "run", str(SPEC_PATH), "--mock=all"]
-    os.execv(sys.executable, command + ["--host", args.host, "--port", str(args.port)])
+    os.execv(sys.executable, command + ["--host", args.host, "--port", str(port)])
 
 
 def accept_any_bearer_token(token: str) -> dict:
@@ -191,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     mock.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     mock.add_argument(
-        "--port", type=int, default=int(os.environ.get("PORT", "8080")),
+        "--port", type=int, default=None,
         help="port to listen on (default PORT, else 8080)",
     )
     mock.set_defaults(run=cmd_mock)

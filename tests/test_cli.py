@@ -281,3 +281,16 @@ def test_output_that_cannot_be_written_is_one_error_line():
                                 timeout=60)
     assert result.returncode == 1
     assert result.stderr.splitlines() == ["error: [Errno 28] No space left on device"]
+
+
+@pytest.mark.parametrize("args", [["routes"], ["mock"]], ids=["routes", "mock"])
+def test_a_malformed_port_is_one_error_line_and_only_where_it_is_used(args):
+    env = {**os.environ, "PORT": "http", "SECRET_KEY": "cli-test-secret-key-of-at-least-32-bytes"}
+    result = subprocess.run([*CLI, *args], capture_output=True, text=True, env=env, timeout=60)
+    if args == ["routes"]:
+        assert result.returncode == 0 and result.stderr == ""
+    else:
+        assert result.returncode == 1
+        assert result.stderr.splitlines()[-1] == (
+            "error: PORT must be a whole number from 1 to 65535, not 'http'"
+        )
