@@ -158,11 +158,17 @@ def pending_migrations(database: peewee.Database) -> list[str]:
 
     Raises one of UNAVAILABLE when the database does not answer.
     """
-    if isinstance(database, SqliteDatabase) and not database.path.exists():
+    sqlite = isinstance(database, SqliteDatabase)
+    if sqlite and not database.path.exists():
         return list(MIGRATIONS)
-    if not database.table_exists(HISTORY_TABLE):
+    try:  # one query in the usual case: /ready runs this on every probe
+        applied = {row[0] for row in database.execute_sql(f'SELECT name FROM "{HISTORY_TABLE}"')}
+    except peewee.ProgrammingError:  # PostgreSQL: no such table
         return list(MIGRATIONS)
-    applied = {row[0] for row in database.execute_sql(f'SELECT name FROM "{HISTORY_TABLE}"')}
+    except peewee.OperationalError:  # SQLite says "no such table" this way, and any failure too
+        if sqlite and not database.table_exists(HISTORY_TABLE):
+            return list(MIGRATIONS)
+        raise
     return [name for name in MIGRATIONS if name not in applied]
 
 
