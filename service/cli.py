@@ -45,7 +45,7 @@ def success(message: str) -> None:
 
 def failure(message: str) -> None:
     """Report why a command failed on stderr, red on a terminal."""
-    line = f"error: {message}"
+    line = "error: " + " ".join(message.split())  # one line, whatever the driver's message spans
     print(f"{RED}{line}{RESET}" if wants_colour(sys.stderr) else line, file=sys.stderr)
 
 

@@ -294,3 +294,12 @@ def test_a_malformed_port_is_one_error_line_and_only_where_it_is_used(args):
         assert result.stderr.splitlines()[-1] == (
             "error: PORT must be a whole number from 1 to 65535, not 'http'"
         )
+
+
+def test_a_database_that_cannot_be_reached_is_one_error_line():
+    env = {**os.environ, "APP_ENV": "testing", "DATABASE_URL": "postgresql://postgres@127.0.0.1:1/nowhere",
+           "SECRET_KEY": "cli-test-secret-key-of-at-least-32-bytes"}
+    result = subprocess.run([*CLI, "migrate"], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: the database cannot be reached: ")

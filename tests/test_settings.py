@@ -2,9 +2,14 @@
 
 import secrets
 
+import falcon.testing
 import pytest
 
+from conftest import empty_tables, make_settings
+from service.app import create_app
+from service.db.connection import bind
 from service.settings import ConfigError, Settings
+from tests.helpers import bearer, login, random_email, register
 
 STRONG = "Zq8-vR3_pL0x-Wn5_tY7k-Jb2_mH9s-Fd4"  # 34 bytes, looks random: accepted in production
 
@@ -166,3 +171,20 @@ def test_production_refuses_a_guessable_previous_key(name):  # a blank entry is 
 def test_production_accepts_keys_made_by_a_random_generator():
     for key in [secrets.token_urlsafe(48) for _ in range(50)] + [secrets.token_hex(16) for _ in range(50)]:
         assert Settings.from_env({"APP_ENV": "production", "SECRET_KEY": key}).secret_key == key
+
+
+def test_the_service_works_with_every_number_at_its_maximum(database, database_url):
+    """The maxima are safe: tokens, throttle windows and revocations at the bounds neither overflow nor fail."""
+    settings = make_settings(database_url, TOKEN_EXPIRE_SECONDS="604800", TOKEN_LEEWAY_SECONDS="300",
+                             LOGIN_FAILURE_WINDOW_SECONDS="86400", AUTH_RATE_LIMIT="1000000/86400")
+    bind(database)
+    empty_tables(database)
+    client = falcon.testing.TestClient(create_app(settings, database))
+    email = random_email()
+    assert register(client, email).json["expires_in"] == 604800
+    assert login(client, email, "not the password").status_code == 401
+    token = login(client, email).json["access_token"]
+    assert client.simulate_get("/api/v1/auth/user", headers=bearer(token)).json["token_expires_in"] in (
+        "168:00:00", "167:59:59")
+    assert client.simulate_post("/api/v1/auth/logout", headers=bearer(token)).status_code == 200
+    assert client.simulate_get("/api/v1/auth/user", headers=bearer(token)).status_code == 401
