@@ -79,8 +79,9 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # GUNICORN_ACCESS_LOG names a target ("-" for stdout).
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "") or None
 errorlog = "-"
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 try:  # the app's own logging (service/observability.py) reads LOG_LEVEL too
-    loglevel = choice(os.environ, "LOG_LEVEL", ("debug", "info", "warning", "error", "critical"), "info")
+    loglevel = choice(os.environ, "LOG_LEVEL", LOG_LEVELS, "info")
 except ConfigError as refused:
     sys.exit(f"error: {refused}")
 

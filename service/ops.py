@@ -15,7 +15,7 @@ class OpsHandlers:
         resp.media = {"status": "ok"}
 
     def ready(self, req, resp):
-        """Answer once the database answers with an up-to-date schema; 503 with the reason otherwise.
+        """Answer once the database answers with an up-to-date schema; else 503 with the reason.
 
         An unreachable database raises here, and becomes the 503 of the app's handler.
         """

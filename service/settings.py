@@ -7,6 +7,7 @@ import math
 import os
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -93,8 +94,8 @@ class Settings:
         )
 
 
-class Environment:
-    """The environment, read through `get`; a value that is not UTF-8 text is refused.
+class Environment(Mapping):
+    """The environment, read-only; a value that is not UTF-8 text is refused, naming its variable.
 
     The process environment holds bytes: Python keeps the undecodable ones as lone
     surrogates, which would fail much later (signing a token, writing a log line).
@@ -103,14 +104,19 @@ class Environment:
     def __init__(self, environ):
         self._environ = environ
 
-    def get(self, name: str, default=None):
-        value = self._environ.get(name, default)
-        if isinstance(value, str):
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                raise ConfigError(f"{name} must be UTF-8 text: it holds bytes that are not") from None
+    def __getitem__(self, name: str) -> str:
+        value = self._environ[name]
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ConfigError(f"{name} must be UTF-8 text: it holds bytes that are not") from None
         return value
+
+    def __iter__(self):
+        return iter(self._environ)
+
+    def __len__(self) -> int:
+        return len(self._environ)
 
 
 def integer(environ, name: str, default: int, minimum: int, maximum: int) -> int:
@@ -142,7 +148,9 @@ def default_database_url() -> str:
 
 def _database_url(url: str) -> str:
     """A URL the service can open: SQLite in an existing directory, or PostgreSQL with a driver."""
-    refuse = lambda why: ConfigError(f"DATABASE_URL {why}: use {DATABASE_FORMS}")  # noqa: E731
+    def refuse(why: str) -> ConfigError:
+        return ConfigError(f"DATABASE_URL {why}: use {DATABASE_FORMS}")
+
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - parsing the port is what refuses a malformed one
@@ -153,13 +161,14 @@ def _database_url(url: str) -> str:
         path = parts.path[1:]
         if parts.netloc or not path or path == ":memory:":
             raise refuse(f"{url!r} names no database file (three slashes, then the path)")
-        if not Path(path).resolve().parent.is_dir():
-            raise refuse(f"{url!r}: the directory {str(Path(path).resolve().parent)!r} does not exist")
+        directory = str(Path(path).resolve().parent)
+        if not Path(directory).is_dir():
+            raise refuse(f"{url!r}: the directory {directory!r} does not exist")
     elif scheme in ("postgresql", "postgres"):
         if not parts.path.strip("/"):
             raise refuse(f"{_without_password(url)!r} names no database")
         if not any(importlib.util.find_spec(driver) for driver in POSTGRES_DRIVERS):
-            raise refuse("names PostgreSQL, but no driver is installed (pip install psycopg2-binary)")
+            raise refuse("names PostgreSQL but has no driver: pip install psycopg2-binary")
     elif parts.scheme:
         raise refuse(f"scheme {parts.scheme!r} is not supported")
     else:

@@ -154,7 +154,7 @@ MIGRATIONS = tuple(m.name for m in Migration.load_directory(str(MIGRATIONS_DIR))
 
 
 def pending_migrations(database: peewee.Database) -> list[str]:
-    """The migrations this code needs that `database` has not applied (all of them for a missing file).
+    """The migrations this code needs that `database` lacks (all of them for a missing file).
 
     Raises one of UNAVAILABLE when the database does not answer.
     """
@@ -174,7 +174,8 @@ def pending_migrations(database: peewee.Database) -> list[str]:
 
 def schema_behind(pending: list[str]) -> str:
     """Say, for an operator, that the schema lags the code and what to do."""
-    return f"the database schema is not up to date ({len(pending)} pending migration(s)): {MIGRATE_HINT}"
+    count = len(pending)
+    return f"the database schema is not up to date ({count} pending migration(s)): {MIGRATE_HINT}"
 
 
 def ping(database: peewee.Database) -> None:
