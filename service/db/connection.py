@@ -72,7 +72,9 @@ class RollbackKeepsCause:
         return _Savepoint(self)
 
 
-class _Savepoint(peewee._savepoint):
+class _Savepoint(peewee._savepoint):  # private in peewee, but what `atomic` nests with
+    """A nested `atomic` block whose failed rollback lets the error on its way out through."""
+
     def rollback(self, begin=True):
         cause = sys.exc_info()[1]
         try:
@@ -102,9 +104,9 @@ def open_database(url: str, create: bool = True) -> peewee.Database:
     scheme = urlparse(url).scheme
     if scheme == "sqlite":
         params = {**db_url.parse(url), "pragmas": SQLITE_PRAGMAS, "timeout": 5}
-        path = Path(params["database"])
+        path = Path(params["database"]).resolve()
         if not create:  # SQLite's URI form opens an existing file read-write and never creates it
-            params.update(database=f"file:{quote(str(path.resolve()))}?mode=rw", uri=True)
+            params.update(database=f"file:{quote(str(path))}?mode=rw", uri=True)
         database = SqliteDatabase(**params)
         database.path = path
         return database
@@ -176,11 +178,6 @@ def schema_behind(pending: list[str]) -> str:
     """Say, for an operator, that the schema lags the code and what to do."""
     count = len(pending)
     return f"the database schema is not up to date ({count} pending migration(s)): {MIGRATE_HINT}"
-
-
-def ping(database: peewee.Database) -> None:
-    """Run a trivial query; raises one of UNAVAILABLE when the database does not answer."""
-    database.execute_sql("SELECT 1")
 
 
 def is_dead(database: peewee.Database) -> bool:
