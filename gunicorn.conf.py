@@ -6,10 +6,34 @@ these numbers fit the database timeouts and a platform's shutdown sequence.
 
 import multiprocessing
 import os
+import sys
+
+from service.settings import ConfigError, Settings, choice, integer
+
+
+def refuse_bad_settings() -> None:
+    """Stop the master with one `error:` line on a configuration error, before any worker boots."""
+    try:
+        Settings.from_env()
+    except ConfigError as refused:
+        sys.exit(f"error: {refused}")
+
+
+def number(name: str, default: int, minimum: int, maximum: int) -> int:
+    """A whole-number setting from the environment; a bad one stops gunicorn in one line."""
+    try:
+        return integer(os.environ, name, default, minimum, maximum)
+    except ConfigError as refused:
+        sys.exit(f"error: {refused}")
+
+
+# The app's settings are checked here, in the master: a worker that found them
+# wrong would print a traceback, and every other worker with it.
+refuse_bad_settings()
 
 wsgi_app = "service.app:get_app()"
 
-bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
+bind = f"{os.environ.get('HOST', '0.0.0.0')}:{number('PORT', 8000, 1, 65535)}"
 
 # Each worker builds its own app after the fork, so nothing the app opens
 # (above all its database connection) is ever shared between processes.
@@ -18,7 +42,7 @@ preload_app = False
 # 2 x cores + 1 is gunicorn's rule of thumb for sync workers; capped because
 # each worker holds one PostgreSQL connection: instances x workers must stay
 # below the server's max_connections (100 by default).
-workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 12)))
+workers = number("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 12), 1, 64)
 # Sync workers: one request at a time per process, no shared state, and a hung
 # request costs one worker, which the timeout below replaces. They do not keep
 # client connections alive, so a load balancer opens one per request.
@@ -27,15 +51,15 @@ worker_class = "sync"
 # The master kills and replaces a worker silent for this long. The service
 # bounds its own waits well inside it: connecting (3 s), one statement (5 s),
 # a lock (4 s), a dead peer (about 11 s of TCP keepalive); see service/db/connection.py.
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+timeout = number("GUNICORN_TIMEOUT", 30, 1, 3600)
 # On SIGTERM workers finish the request in hand for up to this long, then exit.
 # 25 s keeps the drain inside the 30 s most platforms allow before SIGKILL.
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "25"))
+graceful_timeout = number("GUNICORN_GRACEFUL_TIMEOUT", 25, 1, 3600)
 
 # Recycle workers now and then so a slow leak cannot grow without bound;
 # the jitter keeps them from all restarting at once.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
-max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "1000"))
+max_requests = number("GUNICORN_MAX_REQUESTS", 10000, 0, 1_000_000_000)
+max_requests_jitter = number("GUNICORN_MAX_REQUESTS_JITTER", 1000, 0, 1_000_000_000)
 
 # Request line and header bounds, refused by gunicorn (414, 431) before the app
 # runs (the app bounds bodies itself: 413). A bearer token is a few hundred
@@ -55,7 +79,11 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # GUNICORN_ACCESS_LOG names a target ("-" for stdout).
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "") or None
 errorlog = "-"
-loglevel = os.environ.get("LOG_LEVEL", "info")
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+try:  # the app's own logging (service/observability.py) reads LOG_LEVEL too
+    loglevel = choice(os.environ, "LOG_LEVEL", LOG_LEVELS, "info")
+except ConfigError as refused:
+    sys.exit(f"error: {refused}")
 
 # The heartbeat file each worker touches: in memory where the host has it, so
 # a slow disk cannot make the master think a worker hangs.
@@ -64,6 +92,12 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # gunicorn's control socket is one fixed path per user: two instances on a
 # host would fight over it, and the service needs none of its commands.
 control_socket_disable = True
+
+
+def on_starting(server):
+    """Check the app's settings again when gunicorn's `--env` has changed the environment."""
+    if server.cfg.env:
+        refuse_bad_settings()
 
 
 def post_fork(server, worker):

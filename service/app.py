@@ -3,6 +3,7 @@
 import logging
 
 import falcon
+import peewee
 
 from service import errors, headers, observability
 from service.auth.handlers import AuthHandlers
@@ -14,9 +15,12 @@ from service.contract import ContractMiddleware
 from service.db.connection import (
     UNAVAILABLE,
     ConnectionCheck,
+    SqliteDatabase,
     bind,
     open_database,
+    pending_migrations,
     reset_connection,
+    schema_behind,
 )
 from service.docs import DocsHandlers
 from service.ops import OpsHandlers
@@ -36,7 +40,7 @@ def create_app(
     """Build the app; `database` defaults to the one `settings.database_url` names and
     `validator` to the spec's. Benchmarks price validation by passing other validators,
     or other `contract_middleware` to run just before ours."""
-    database = bind(database or open_database(settings.database_url))
+    database = bind(database or open_database(settings.database_url, create=False))
     spec = load_spec()
     tokens = Tokens.from_settings(settings)
     passwords = Passwords.for_profile(settings.env)
@@ -56,7 +60,7 @@ def create_app(
         ]
     )
     errors.install(app)
-    app.add_error_handler(UNAVAILABLE, _database_unavailable(database))
+    app.add_error_handler((*UNAVAILABLE, peewee.ProgrammingError), _database_failed(database))
     add_routes(
         app,
         spec,
@@ -80,10 +84,31 @@ def get_app() -> falcon.App:
     return create_app(Settings.from_env())
 
 
-def _database_unavailable(database):
+def _database_failed(database):
+    """503 for a database that cannot serve: unreachable, or its schema behind this code."""
+
     def handle(req, resp, error, params):
-        log.warning("database unavailable on %s %s: %s", req.method, req.path, error)
-        reset_connection(database)
+        reason = _schema_reason(database, error)
+        if isinstance(error, UNAVAILABLE):
+            reset_connection(database)
+        elif reason is None:  # the server answered, and not about a missing table: a bug
+            return errors.handle_unexpected(req, resp, error, params)
+        log.warning("database unavailable on %s %s: %s", req.method, req.path, reason or error)
         errors.render(resp, errors.ServiceUnavailable())
 
     return handle
+
+
+def _schema_reason(database, error) -> str | None:
+    """Why the schema made `error`, if it did: pending migrations (a missing table or column).
+
+    Asked only of a database that can answer at once: a local SQLite file, or a
+    server that has just answered with an error; never again of one that went silent.
+    """
+    if not isinstance(database, SqliteDatabase) and not isinstance(error, peewee.ProgrammingError):
+        return None
+    try:
+        pending = pending_migrations(database)
+    except (*UNAVAILABLE, peewee.ProgrammingError):
+        return None
+    return schema_behind(pending) if pending else None

@@ -4,6 +4,7 @@ import argparse
 import getpass
 import importlib.util
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -11,9 +12,16 @@ import peewee
 
 from service.auth import accounts
 from service.auth.passwords import Passwords
-from service.db.connection import UNAVAILABLE, bind, migrate, open_database
+from service.db.connection import (
+    UNAVAILABLE,
+    bind,
+    migrate,
+    open_database,
+    pending_migrations,
+    schema_behind,
+)
 from service.errors import ApiError
-from service.settings import ConfigError, Settings
+from service.settings import ConfigError, Settings, integer
 from service.spec import load_spec
 
 GUNICORN_CONF = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
@@ -36,7 +44,7 @@ def success(message: str) -> None:
 
 def failure(message: str) -> None:
     """Report why a command failed on stderr, red on a terminal."""
-    line = f"error: {message}"
+    line = "error: " + " ".join(message.split())  # one line, whatever the driver's message spans
     print(f"{RED}{line}{RESET}" if wants_colour(sys.stderr) else line, file=sys.stderr)
 
 
@@ -58,7 +66,7 @@ def cmd_add_user(settings: Settings, args) -> None:
     )
     if errors:
         raise CommandError("; ".join(f"{field}: {message}" for field, message in errors.items()))
-    bind(open_database(settings.database_url))
+    open_migrated(settings)
     try:
         user = accounts.register(
             args.email, password, Passwords.for_profile(settings.env), admin=args.admin
@@ -71,9 +79,18 @@ def cmd_add_user(settings: Settings, args) -> None:
 
 def cmd_purge_tokens(settings: Settings, args) -> None:
     """Delete revocation entries whose tokens have expired."""
-    bind(open_database(settings.database_url))
+    open_migrated(settings)
     purged = accounts.purge_expired(settings.token_leeway_seconds)
     success(f"purged {purged} expired revoked token(s)")
+
+
+def open_migrated(settings: Settings) -> None:
+    """Bind the models to the existing, fully migrated database, or say to run `migrate`."""
+    database = open_database(settings.database_url, create=False)
+    pending = pending_migrations(database)
+    if pending:
+        raise CommandError(schema_behind(pending))
+    bind(database)
 
 
 def cmd_routes(settings: Settings, args) -> None:
@@ -95,6 +112,9 @@ def access(op) -> str:
 
 def cmd_serve(settings: Settings, args) -> None:
     """Run gunicorn with gunicorn.conf.py (PORT, WEB_CONCURRENCY and GUNICORN_CMD_ARGS apply)."""
+    # gunicorn reads WEB_CONCURRENCY with a bare int() before our config file runs:
+    # check it here, so that a bad value is one line too (gunicorn.conf.py checks the rest).
+    integer(os.environ, "WEB_CONCURRENCY", 1, 1, 64)
     beside_python = Path(sys.executable).with_name("gunicorn")
     gunicorn = str(beside_python) if beside_python.exists() else "gunicorn"
     try:
@@ -107,16 +127,25 @@ def cmd_mock(settings: Settings, args) -> None:
     """Serve the spec's examples on a port, for client developers (connexion's mock server)."""
     if importlib.util.find_spec("connexion") is None:
         raise CommandError("the mock server needs the test extras (pip install -e '.[test]')")
-    command = [sys.executable, "-m", "service.mock", "--host", args.host, "--port", str(args.port)]
+    port = args.port or integer(os.environ, "PORT", 8080, 1, 65535)
+    command = [sys.executable, "-m", "service.mock", "--host", args.host, "--port", str(port)]
     os.execv(sys.executable, command)
 
 
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
+        line = sys.stdin.buffer.readline()
+        try:
+            return line.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError:
+            raise CommandError("the password on stdin is not UTF-8 text") from None
     first = getpass.getpass("Password: ")
     if first != getpass.getpass("Repeat password: "):
         raise CommandError("the two passwords differ")
+    try:
+        first.encode("utf-8")
+    except UnicodeEncodeError:  # the terminal sent bytes that are not UTF-8
+        raise CommandError("the password typed is not UTF-8 text") from None
     return first
 
 
@@ -161,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     mock.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     mock.add_argument(
-        "--port", type=int, default=int(os.environ.get("PORT", "8080")),
+        "--port", type=int, default=None,
         help="port to listen on (default PORT, else 8080)",
     )
     mock.set_defaults(run=cmd_mock)
@@ -176,6 +205,12 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.run(Settings.from_env(), args)
+        sys.stdout.flush()  # here, so that a reader gone away is caught below
+    except BrokenPipeError:
+        # The reader stopped early (`widget-api routes | head -1`): end quietly, as a tool
+        # killed by SIGPIPE would, without Python's complaint when it flushes at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
     except (CommandError, ConfigError) as refused:
         failure(str(refused))
         return 1
@@ -188,6 +223,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         failure("interrupted")
         return 130
+    except OSError as failed:  # an output that cannot be written (a full disk, ...)
+        failure(str(failed))
+        return 1
     return 0
 
 

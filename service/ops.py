@@ -1,6 +1,7 @@
 """Liveness and readiness probes for operators."""
 
-from service.db.connection import ping
+from service.db.connection import pending_migrations, schema_behind
+from service.errors import ServiceUnavailable
 
 
 class OpsHandlers:
@@ -14,6 +15,11 @@ class OpsHandlers:
         resp.media = {"status": "ok"}
 
     def ready(self, req, resp):
-        """Answer once the database answers; an unreachable one becomes the 503."""
-        ping(self.database)
+        """Answer once the database answers with an up-to-date schema; else 503 with the reason.
+
+        An unreachable database raises here, and becomes the 503 of the app's handler.
+        """
+        pending = pending_migrations(self.database)
+        if pending:
+            raise ServiceUnavailable(schema_behind(pending))
         resp.media = {"status": "ok"}

@@ -1,11 +1,16 @@
 """Settings read from the environment, with one profile per APP_ENV."""
 
+import importlib.util
 import ipaddress
 import logging
+import math
 import os
 import re
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 log = logging.getLogger(__name__)
 
@@ -16,10 +21,28 @@ MIN_SECRET_BYTES = 32
 # Set once the fixed-key warning has been given: the processes started from this
 # one (gunicorn's master and workers) inherit it and stay quiet.
 DEV_KEY_WARNED = "WIDGET_API_DEV_KEY_WARNED"
+# A production key must look random: an estimate (length x the entropy of its own character
+# frequencies) of at least this many bits, this many distinct characters, and no repeated
+# pattern. `secrets.token_urlsafe(48)` scores about 350 bits; 32 hex digits about 110.
+MIN_SECRET_BITS = 64
+MIN_SECRET_DISTINCT = 8
+
+# Upper bounds of the numeric settings: well past any sane value, and far inside the range
+# where datetime arithmetic on them (now + lifetime, window ends) would overflow.
+DAY = 24 * 3600
+MAX_TOKEN_SECONDS = 7 * DAY
+MAX_LEEWAY_SECONDS = 300
+MAX_WINDOW_SECONDS = DAY
+MAX_COUNT = 1_000_000
+DATABASE_FORMS = "sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/NAME"
+POSTGRES_DRIVERS = ("psycopg2", "psycopg")
 
 
 class ConfigError(ValueError):
-    """The environment describes a configuration the service refuses to run with."""
+    """The environment describes a configuration the service refuses to run with.
+
+    Its message is one line that names the variable and the values it accepts.
+    """
 
 
 @dataclass(frozen=True)
@@ -50,28 +73,79 @@ class Settings:
     @classmethod
     def from_env(cls, environ=None) -> "Settings":
         """Build settings from environment variables, refusing unsafe ones."""
-        environ = os.environ if environ is None else environ
-        env = environ.get("APP_ENV", "development").strip().lower()
-        if env not in PROFILES:
-            raise ConfigError(f"APP_ENV must be one of {', '.join(PROFILES)}, not {env!r}")
+        environ = Environment(os.environ if environ is None else environ)
+        env = choice(environ, "APP_ENV", PROFILES, "development")
         return cls(
             env=env,
-            database_url=environ.get("DATABASE_URL") or default_database_url(),
+            database_url=_database_url(environ.get("DATABASE_URL") or default_database_url()),
             secret_key=_secret_key(env, environ.get("SECRET_KEY", ""), environ),
-            token_expire_seconds=_positive_int(
-                environ, "TOKEN_EXPIRE_SECONDS", DEFAULT_TOKEN_SECONDS[env]
+            token_expire_seconds=integer(
+                environ, "TOKEN_EXPIRE_SECONDS", DEFAULT_TOKEN_SECONDS[env], 1, MAX_TOKEN_SECONDS
             ),
             validate_responses=env != "production",
             cors_origins=_cors_origins(env, environ.get("CORS_ORIGINS")),
-            previous_secret_keys=_previous_keys(environ.get("PREVIOUS_SECRET_KEYS", "")),
-            token_leeway_seconds=_whole_number(environ, "TOKEN_LEEWAY_SECONDS", 0),
+            previous_secret_keys=_previous_keys(env, environ.get("PREVIOUS_SECRET_KEYS", "")),
+            token_leeway_seconds=integer(environ, "TOKEN_LEEWAY_SECONDS", 0, 0, MAX_LEEWAY_SECONDS),
             token_issuer=environ.get("TOKEN_ISSUER", "").strip() or None,
             token_audience=environ.get("TOKEN_AUDIENCE", "").strip() or None,
-            login_max_failures=_positive_int(environ, "LOGIN_MAX_FAILURES", 5),
-            login_failure_window_seconds=_positive_int(environ, "LOGIN_FAILURE_WINDOW_SECONDS", 900),
+            login_max_failures=integer(environ, "LOGIN_MAX_FAILURES", 5, 1, MAX_COUNT),
+            login_failure_window_seconds=integer(
+                environ, "LOGIN_FAILURE_WINDOW_SECONDS", 900, 1, MAX_WINDOW_SECONDS
+            ),
             auth_rate_limit=_rate_limit(environ.get("AUTH_RATE_LIMIT", "30/60")),
             trusted_proxies=_networks(environ.get("TRUSTED_PROXIES", "")),
         )
+
+
+class Environment(Mapping):
+    """The environment, read-only; a value that is not UTF-8 text is refused, naming its variable.
+
+    The process environment holds bytes: Python keeps the undecodable ones as lone
+    surrogates, which would fail much later (signing a token, writing a log line).
+    """
+
+    def __init__(self, environ):
+        self._environ = environ
+
+    def __getitem__(self, name: str) -> str:
+        value = self._environ[name]
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ConfigError(f"{name} must be UTF-8 text: it holds bytes that are not") from None
+        return value
+
+    def __iter__(self):
+        return iter(self._environ)
+
+    def remember(self, name: str, value: str) -> None:
+        """Set a variable in the environment read, for the processes this one starts."""
+        self._environ[name] = value
+
+    def __len__(self) -> int:
+        return len(self._environ)
+
+
+def integer(environ, name: str, default: int, minimum: int, maximum: int) -> int:
+    """A whole number of ASCII digits within [minimum, maximum]; `default` when unset or empty."""
+    raw = environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    if not re.fullmatch(r"[0-9]{1,12}", raw.strip()):
+        raise ConfigError(f"{name} must be a whole number from {minimum} to {maximum}, not {raw!r}")
+    value = int(raw)
+    if not minimum <= value <= maximum:
+        raise ConfigError(f"{name} must be a whole number from {minimum} to {maximum}, not {value}")
+    return value
+
+
+def choice(environ, name: str, choices: tuple, default: str) -> str:
+    """One of `choices`, case-insensitive; `default` when unset."""
+    raw = environ.get(name, default)
+    value = raw.strip().lower()
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
+    return value
 
 
 def default_database_url() -> str:
@@ -79,9 +153,44 @@ def default_database_url() -> str:
     return f"sqlite:///{Path.cwd() / 'widget_api.db'}"
 
 
-def _secret_key(env: str, value: str, environ) -> str:
+def _database_url(url: str) -> str:
+    """A URL the service can open: SQLite in an existing directory, or PostgreSQL with a driver."""
+    def refuse(why: str) -> ConfigError:
+        return ConfigError(f"DATABASE_URL {why}: use {DATABASE_FORMS}")
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsing the port is what refuses a malformed one
+    except ValueError as malformed:
+        raise refuse(f"is malformed ({malformed})") from None
+    scheme = parts.scheme.lower()
+    if scheme == "sqlite":
+        path = parts.path[1:]
+        if parts.netloc or not path or path == ":memory:":
+            raise refuse(f"{url!r} names no database file (three slashes, then the path)")
+        directory = str(Path(path).resolve().parent)
+        if not Path(directory).is_dir():
+            raise refuse(f"{url!r}: the directory {directory!r} does not exist")
+    elif scheme in ("postgresql", "postgres"):
+        if not parts.path.strip("/"):
+            raise refuse(f"{_without_password(url)!r} names no database")
+        if not any(importlib.util.find_spec(driver) for driver in POSTGRES_DRIVERS):
+            raise refuse("names PostgreSQL but has no driver: pip install psycopg2-binary")
+    elif parts.scheme:
+        raise refuse(f"scheme {parts.scheme!r} is not supported")
+    else:
+        raise refuse(f"{_without_password(url)!r} has no scheme")
+    return url
+
+
+def _without_password(url: str) -> str:
+    """`url` with any password masked, fit for an error message."""
+    return re.sub(r"(//[^/@:]*:)[^/@]*@", r"\1***@", url)
+
+
+def _secret_key(env: str, value: str, environ: "Environment") -> str:
     if len(value.encode()) >= MIN_SECRET_BYTES:
-        return value
+        return _not_obvious(env, "SECRET_KEY", value)
     if env == "production":
         raise ConfigError(
             f"SECRET_KEY must be set to at least {MIN_SECRET_BYTES} bytes in production "
@@ -91,40 +200,40 @@ def _secret_key(env: str, value: str, environ) -> str:
         raise ConfigError(f"SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes long")
     if not environ.get(DEV_KEY_WARNED):
         log.warning("SECRET_KEY is not set: using the fixed %s key; never do this in production", env)
-        environ[DEV_KEY_WARNED] = "1"
+        environ.remember(DEV_KEY_WARNED, "1")
     return DEV_SECRET_KEY
 
 
-def _positive_int(environ, name: str, default: int) -> int:
-    raw = environ.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number of seconds, not {raw!r}") from None
-    if value < 1:
-        raise ConfigError(f"{name} must be at least 1, not {value}")
-    return value
+def _not_obvious(env: str, name: str, key: str) -> str:
+    """Refuse, in production, a key anyone could guess: known, blank, or barely varied."""
+    if env != "production":
+        return key
+    distinct = Counter(key)
+    bits = -sum(n * math.log2(n / len(key)) for n in distinct.values())
+    if key == DEV_SECRET_KEY:
+        why = "is the published development key"
+    elif not key.strip():
+        why = "is only whitespace"
+    elif key in (key + key)[1:-1]:
+        why = "is a repeated pattern"
+    elif len(distinct) < MIN_SECRET_DISTINCT or bits < MIN_SECRET_BITS:
+        why = f"is too predictable ({len(distinct)} distinct characters, about {bits:.0f} bits)"
+    else:
+        return key
+    raise ConfigError(
+        f"{name} {why}: use a random key of at least {MIN_SECRET_BYTES} bytes "
+        '(python -c "import secrets; print(secrets.token_urlsafe(48))")'
+    )
 
 
-def _whole_number(environ, name: str, default: int) -> int:
-    raw = environ.get(name)
-    if raw in (None, ""):
-        return default
-    if not raw.strip().isdigit():
-        raise ConfigError(f"{name} must be a whole number of seconds (0 or more), not {raw!r}")
-    return int(raw)
-
-
-def _previous_keys(raw: str) -> tuple:
+def _previous_keys(env: str, raw: str) -> tuple:
     """Keys that signed tokens still in circulation; each as strong as SECRET_KEY must be."""
     keys = tuple(key.strip() for key in raw.split(",") if key.strip())
     for position, key in enumerate(keys, start=1):
+        name = f"PREVIOUS_SECRET_KEYS entry {position}"
         if len(key.encode()) < MIN_SECRET_BYTES:
-            raise ConfigError(
-                f"PREVIOUS_SECRET_KEYS entry {position} must be at least {MIN_SECRET_BYTES} bytes long"
-            )
+            raise ConfigError(f"{name} must be at least {MIN_SECRET_BYTES} bytes long")
+        _not_obvious(env, name, key)
     return keys
 
 
@@ -133,9 +242,16 @@ def _rate_limit(raw: str) -> tuple | None:
     raw = raw.strip()
     if raw == "0":
         return None
-    match = re.fullmatch(r"(\d+)/(\d+)", raw)
-    if not match or int(match[1]) < 1 or int(match[2]) < 1:
-        raise ConfigError(f"AUTH_RATE_LIMIT must be N/SECONDS (for example 30/60) or 0, not {raw!r}")
+    match = re.fullmatch(r"([0-9]{1,12})/([0-9]{1,12})", raw)
+    if (
+        not match
+        or not 1 <= int(match[1]) <= MAX_COUNT
+        or not 1 <= int(match[2]) <= MAX_WINDOW_SECONDS
+    ):
+        raise ConfigError(
+            f"AUTH_RATE_LIMIT must be N/SECONDS (N from 1 to {MAX_COUNT}, SECONDS from 1 to "
+            f"{MAX_WINDOW_SECONDS}; for example 30/60) or 0, not {raw!r}"
+        )
     return int(match[1]), int(match[2])
 
 
@@ -144,7 +260,9 @@ def _networks(raw: str) -> tuple:
     try:
         return tuple(ipaddress.ip_network(item.strip()) for item in raw.split(",") if item.strip())
     except ValueError as bad:
-        raise ConfigError(f"TRUSTED_PROXIES: {bad}") from None
+        raise ConfigError(
+            f"TRUSTED_PROXIES must be IP addresses or networks (CIDR), comma-separated: {bad}"
+        ) from None
 
 
 ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?|\*")

@@ -3,18 +3,21 @@
 import argparse
 import os
 import pty
+import signal
 import subprocess
 import sys
 from datetime import timedelta
 
 import pytest
+from playhouse.migrations import Migration, Runner
 
 from service.cli import build_parser
-from service.db.connection import bind, open_database
+from service.db.connection import MIGRATIONS_DIR, bind, open_database
 from service.db.models import RevokedToken, User, utcnow
 from service.spec import load_spec
 
 CLI = [sys.executable, "-m", "service.cli"]
+MIGRATIONS = [migration.name for migration in Migration.load_directory(str(MIGRATIONS_DIR))]
 
 
 @pytest.fixture
@@ -174,3 +177,129 @@ def test_output_to_a_pipe_is_plain(plain_env, args, message):
     result = subprocess.run([*CLI, *args], capture_output=True, text=True, env=plain_env)
     assert message in result.stdout + result.stderr
     assert "\033[" not in result.stdout + result.stderr
+
+
+@pytest.fixture
+def unmigrated_env(tmp_path):
+    """An environment whose DATABASE_URL names a SQLite file nobody has created yet."""
+    path = tmp_path / "never-migrated.db"
+    env = {**os.environ, "APP_ENV": "testing", "DATABASE_URL": f"sqlite:///{path}",
+           "SECRET_KEY": "cli-test-secret-key-of-at-least-32-bytes"}
+    return env, path
+
+
+UNMIGRATED_COMMANDS = {
+    "add-user": ["add-user", "new@example.com", "--password-stdin"],
+    "purge-tokens": ["purge-tokens"],
+}
+
+
+@pytest.mark.parametrize("args", UNMIGRATED_COMMANDS.values(), ids=UNMIGRATED_COMMANDS.keys())
+def test_command_on_a_database_never_migrated_says_to_run_migrate(unmigrated_env, args):
+    env, _ = unmigrated_env
+    result = subprocess.run([*CLI, *args], input="a long passphrase\n", capture_output=True,
+                            text=True, env=env, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"error: the database schema is not up to date ({len(MIGRATIONS)} pending migration(s)): "
+        "run `widget-api migrate`"
+    ]
+
+
+@pytest.mark.parametrize("args", UNMIGRATED_COMMANDS.values(), ids=UNMIGRATED_COMMANDS.keys())
+def test_command_that_fails_on_a_missing_sqlite_file_leaves_no_file_behind(unmigrated_env, args):
+    env, path = unmigrated_env
+    subprocess.run([*CLI, *args], input="a long passphrase\n", capture_output=True, text=True,
+                   env=env, timeout=60)
+    assert not path.exists()
+
+
+def test_command_on_a_partly_migrated_database_names_the_pending_count(unmigrated_env):
+    env, path = unmigrated_env
+    Runner(open_database(env["DATABASE_URL"]), directory=str(MIGRATIONS_DIR)).up(MIGRATIONS[0])
+    result = subprocess.run([*CLI, "purge-tokens"], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 1
+    assert f"({len(MIGRATIONS) - 1} pending migration(s)): run `widget-api migrate`" in result.stderr
+
+
+MISTYPED_DATABASE_URLS = ["postgress://app@db.example/widgets", "widget.db",
+                          "mysql//app@db.example/widgets", "mysql://app@db.example/widgets"]
+
+
+@pytest.mark.parametrize("url", MISTYPED_DATABASE_URLS)
+@pytest.mark.parametrize("command", ["migrate", "add-user", "purge-tokens", "serve"])
+def test_every_command_refuses_a_mistyped_database_url_in_one_error_line(command, url):
+    env = {**os.environ, "APP_ENV": "testing", "DATABASE_URL": url,
+           "SECRET_KEY": "cli-test-secret-key-of-at-least-32-bytes"}
+    args = [command, "new@example.com", "--password-stdin"] if command == "add-user" else [command]
+    result = subprocess.run([*CLI, *args], input="a long passphrase\n", capture_output=True,
+                            text=True, env=env, timeout=60)
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: DATABASE_URL ")
+    assert line.endswith("use sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/NAME")
+
+
+@pytest.mark.parametrize("name,value", [("TOKEN_LEEWAY_SECONDS", "²"),
+                                        ("TOKEN_EXPIRE_SECONDS", "99999999999999999999"),
+                                        ("WEB_CONCURRENCY", "many")])
+def test_serve_refuses_a_malformed_number_in_one_error_line(name, value):
+    env = {**os.environ, "APP_ENV": "testing", name: value,
+           "SECRET_KEY": "cli-test-secret-key-of-at-least-32-bytes"}
+    result = subprocess.run([*CLI, "serve"], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"error: {name} must be a whole number from ")
+
+
+def test_add_user_refuses_a_password_on_stdin_that_is_not_utf8(tmp_path):
+    env = {**os.environ, "APP_ENV": "testing", "DATABASE_URL": f"sqlite:///{tmp_path / 'u.db'}"}
+    subprocess.run([*CLI, "migrate"], capture_output=True, env=env, timeout=60)
+    result = subprocess.run([*CLI, "add-user", "new@example.com", "--password-stdin"],
+                            input=b"\xff\xfe a long password\n", capture_output=True, env=env, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.decode().splitlines()[-1] == "error: the password on stdin is not UTF-8 text"
+
+
+def test_routes_into_a_reader_that_stopped_early_ends_quietly():
+    reader, writer = os.pipe()
+    os.close(reader)  # like `widget-api routes | head -1` once head has its line
+    try:
+        result = subprocess.run([*CLI, "routes"], stdout=writer, stderr=subprocess.PIPE, text=True,
+                                env={**os.environ, "SECRET_KEY": "cli-test-secret-key-of-at-least-32-bytes"},
+                                timeout=60)
+    finally:
+        os.close(writer)
+    assert result.stderr == ""
+    assert result.returncode == 128 + signal.SIGPIPE
+
+
+def test_output_that_cannot_be_written_is_one_error_line():
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([*CLI, "routes"], stdout=full, stderr=subprocess.PIPE, text=True,
+                                env={**os.environ, "SECRET_KEY": "cli-test-secret-key-of-at-least-32-bytes"},
+                                timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == ["error: [Errno 28] No space left on device"]
+
+
+@pytest.mark.parametrize("args", [["routes"], ["mock"]], ids=["routes", "mock"])
+def test_a_malformed_port_is_one_error_line_and_only_where_it_is_used(args):
+    env = {**os.environ, "PORT": "http", "SECRET_KEY": "cli-test-secret-key-of-at-least-32-bytes"}
+    result = subprocess.run([*CLI, *args], capture_output=True, text=True, env=env, timeout=60)
+    if args == ["routes"]:
+        assert result.returncode == 0 and result.stderr == ""
+    else:
+        assert result.returncode == 1
+        assert result.stderr.splitlines()[-1] == (
+            "error: PORT must be a whole number from 1 to 65535, not 'http'"
+        )
+
+
+def test_a_database_that_cannot_be_reached_is_one_error_line():
+    env = {**os.environ, "APP_ENV": "testing", "DATABASE_URL": "postgresql://postgres@127.0.0.1:1/nowhere",
+           "SECRET_KEY": "cli-test-secret-key-of-at-least-32-bytes"}
+    result = subprocess.run([*CLI, "migrate"], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: the database cannot be reached: ")

@@ -1,10 +1,17 @@
 """Settings from the environment."""
 
+import secrets
+
+import falcon.testing
 import pytest
 
+from conftest import empty_tables, make_settings
+from service.app import create_app
+from service.db.connection import bind
 from service.settings import ConfigError, Settings
+from tests.helpers import bearer, login, random_email, register
 
-STRONG = "k" * 32
+STRONG = "Zq8-vR3_pL0x-Wn5_tY7k-Jb2_mH9s-Fd4"  # 34 bytes, looks random: accepted in production
 
 
 def test_production_refuses_to_start_without_secret_key():
@@ -65,3 +72,126 @@ def test_database_url_defaults_to_sqlite_in_the_working_directory(tmp_path, monk
 def test_response_validation_is_off_only_in_production():
     assert Settings.from_env({"APP_ENV": "production", "SECRET_KEY": STRONG}).validate_responses is False
     assert Settings.from_env({"APP_ENV": "testing"}).validate_responses is True
+
+
+ACCEPTED_DATABASE_FORMS = "use sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/NAME"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgress://app@db.example/widgets", "widget.db", "mysql//app@db.example/widgets",
+     "mysql://app@db.example/widgets", "sqlite://widget.db", "sqlite:///", "sqlite:///:memory:",
+     "postgresql://db.example:port/widgets", "postgresql://app@db.example/"],
+)
+def test_database_url_the_service_cannot_open_is_refused_naming_the_accepted_forms(url):
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env({"DATABASE_URL": url})
+    message = str(refused.value)
+    assert message.startswith("DATABASE_URL ") and message.endswith(ACCEPTED_DATABASE_FORMS)
+    assert "\n" not in message
+
+
+def test_database_url_error_masks_the_password():
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env({"DATABASE_URL": "postgress//app:hunter2-secret@db.example/widgets"})
+    assert "hunter2" not in str(refused.value)
+
+
+def test_sqlite_database_in_a_missing_directory_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="DATABASE_URL .*does not exist"):
+        Settings.from_env({"DATABASE_URL": f"sqlite:///{tmp_path / 'absent' / 'widgets.db'}"})
+
+
+@pytest.mark.parametrize("url", ["sqlite:///widgets.db", "postgres://app@db.example/widgets",
+                                 "postgresql://app:p%40ss@db.example:5433/widgets?sslmode=require"])
+def test_database_urls_in_the_accepted_forms_are_kept(url):
+    assert Settings.from_env({"DATABASE_URL": url}).database_url == url
+
+
+@pytest.mark.parametrize(
+    "name,value",
+    [("TOKEN_LEEWAY_SECONDS", "²"), ("TOKEN_EXPIRE_SECONDS", "٣٠٠"), ("LOGIN_MAX_FAILURES", "5 5"),
+     ("TOKEN_EXPIRE_SECONDS", "1_000"), ("LOGIN_FAILURE_WINDOW_SECONDS", "+60")],
+)
+def test_a_number_that_is_not_plain_ascii_digits_is_refused_naming_the_variable(name, value):
+    with pytest.raises(ConfigError, match=f"^{name} must be a whole number from"):
+        Settings.from_env({name: value})
+
+
+@pytest.mark.parametrize(
+    "name,value,maximum",
+    [("TOKEN_EXPIRE_SECONDS", "604801", 604800),
+     ("TOKEN_EXPIRE_SECONDS", "99999999999999999999999", 604800),
+     ("TOKEN_LEEWAY_SECONDS", "301", 300),
+     ("LOGIN_FAILURE_WINDOW_SECONDS", "86401", 86400),
+     ("LOGIN_MAX_FAILURES", "1000001", 1000000)],
+)
+def test_a_number_past_its_documented_maximum_is_refused(name, value, maximum):
+    with pytest.raises(ConfigError, match=f"^{name} must be a whole number from [01] to {maximum}"):
+        Settings.from_env({name: value})
+
+
+def test_an_auth_rate_window_past_a_day_is_refused():
+    with pytest.raises(ConfigError, match="AUTH_RATE_LIMIT .*SECONDS from 1 to 86400"):
+        Settings.from_env({"AUTH_RATE_LIMIT": "5/99999999999"})
+
+
+def test_numbers_at_their_maximum_are_accepted():
+    settings = Settings.from_env({
+        "TOKEN_EXPIRE_SECONDS": "604800", "TOKEN_LEEWAY_SECONDS": "300",
+        "LOGIN_FAILURE_WINDOW_SECONDS": "86400", "AUTH_RATE_LIMIT": "1000000/86400",
+    })
+    assert (settings.token_expire_seconds, settings.token_leeway_seconds) == (604800, 300)
+    assert (settings.login_failure_window_seconds, settings.auth_rate_limit) == (86400, (1000000, 86400))
+
+
+def test_a_value_that_is_not_utf8_is_refused_naming_the_variable():
+    undecodable = b"\xff\xfe-not-text-but-long-enough-for-a-key".decode("utf-8", "surrogateescape")
+    with pytest.raises(ConfigError, match="^SECRET_KEY must be UTF-8 text"):
+        Settings.from_env({"SECRET_KEY": undecodable})
+
+
+# RFC 8725 §3.5: a signing key needs real entropy; length alone let 32 spaces through.
+GUESSABLE_KEYS = {
+    "whitespace": " " * 32,
+    "one character": "k" * 48,
+    "a repeated word": "password" * 5,
+    "few characters": "aaaaaaaabbbbbbbbccccccccdddddddd",
+    "development key": "development-only-secret-key-do-not-use-in-production",
+}
+
+
+@pytest.mark.parametrize("key", GUESSABLE_KEYS.values(), ids=GUESSABLE_KEYS.keys())
+def test_production_refuses_a_guessable_secret_key(key):
+    with pytest.raises(ConfigError, match="^SECRET_KEY .*random key"):
+        Settings.from_env({"APP_ENV": "production", "SECRET_KEY": key})
+
+
+@pytest.mark.parametrize("name", [name for name in GUESSABLE_KEYS if name != "whitespace"])
+def test_production_refuses_a_guessable_previous_key(name):  # a blank entry is no entry: skipped
+    key = GUESSABLE_KEYS[name]
+    with pytest.raises(ConfigError, match="^PREVIOUS_SECRET_KEYS entry 2 .*random key"):
+        Settings.from_env({"APP_ENV": "production", "SECRET_KEY": STRONG,
+                           "PREVIOUS_SECRET_KEYS": f"{secrets.token_urlsafe(32)},{key}"})
+
+
+def test_production_accepts_keys_made_by_a_random_generator():
+    for key in [secrets.token_urlsafe(48) for _ in range(50)] + [secrets.token_hex(16) for _ in range(50)]:
+        assert Settings.from_env({"APP_ENV": "production", "SECRET_KEY": key}).secret_key == key
+
+
+def test_the_service_works_with_every_number_at_its_maximum(database, database_url):
+    """The maxima are safe: tokens, throttle windows and revocations at the bounds neither overflow nor fail."""
+    settings = make_settings(database_url, TOKEN_EXPIRE_SECONDS="604800", TOKEN_LEEWAY_SECONDS="300",
+                             LOGIN_FAILURE_WINDOW_SECONDS="86400", AUTH_RATE_LIMIT="1000000/86400")
+    bind(database)
+    empty_tables(database)
+    client = falcon.testing.TestClient(create_app(settings, database))
+    email = random_email()
+    assert register(client, email).json["expires_in"] == 604800
+    assert login(client, email, "not the password").status_code == 401
+    token = login(client, email).json["access_token"]
+    assert client.simulate_get("/api/v1/auth/user", headers=bearer(token)).json["token_expires_in"] in (
+        "168:00:00", "167:59:59")
+    assert client.simulate_post("/api/v1/auth/logout", headers=bearer(token)).status_code == 200
+    assert client.simulate_get("/api/v1/auth/user", headers=bearer(token)).status_code == 401

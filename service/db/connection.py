@@ -9,17 +9,23 @@ this against a pool and against a connection per request (docs/deploy.md has
 the figures).
 """
 
+import logging
 import select
+import sys
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 import peewee
 from playhouse import db_url
-from playhouse.migrations import Runner
+from playhouse.migrations import Migration, Runner
 
 from service.db.models import db
 
+log = logging.getLogger(__name__)
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+HISTORY_TABLE = "schema_migration"  # playhouse.migrations.Runner's default
+MIGRATE_HINT = "run `widget-api migrate`"
 SQLITE_PRAGMAS = {"journal_mode": "wal", "busy_timeout": 5000, "foreign_keys": 1}
 CONNECT_TIMEOUT_SECONDS = 3
 UNAVAILABLE = (peewee.OperationalError, peewee.InterfaceError)
@@ -44,15 +50,71 @@ POSTGRES_CONNECT_DEFAULTS = {
 }
 
 
-def open_database(url: str) -> peewee.Database:
-    """Make a peewee database for `url`; nothing connects until first use."""
+class RollbackKeepsCause:
+    """A rollback that fails while an error is on its way out lets that error through.
+
+    SQLite rolls a transaction back by itself on a full disk or an I/O error;
+    peewee's `atomic` then sends ROLLBACK, which fails ("no transaction is
+    active") and would replace the real error in the log. So would a rollback on
+    a PostgreSQL connection that died mid-transaction.
+    """
+
+    def rollback(self):
+        cause = sys.exc_info()[1]
+        try:
+            super().rollback()
+        except peewee.PeeweeException as failed:
+            if cause is None:
+                raise
+            log.warning("rollback after %s failed as well: %s", cause, failed)
+
+    def savepoint(self):
+        return _Savepoint(self)
+
+
+class _Savepoint(peewee._savepoint):  # private in peewee, but what `atomic` nests with
+    """A nested `atomic` block whose failed rollback lets the error on its way out through."""
+
+    def rollback(self, begin=True):
+        cause = sys.exc_info()[1]
+        try:
+            super().rollback(begin)
+        except peewee.PeeweeException as failed:
+            if cause is None:
+                raise
+            log.warning("rollback to a savepoint after %s failed as well: %s", cause, failed)
+
+
+class SqliteDatabase(RollbackKeepsCause, peewee.SqliteDatabase):
+    """A SQLite file; `path` is where it lives, whether or not it exists yet."""
+
+    path: Path
+
+
+class PostgresqlDatabase(RollbackKeepsCause, peewee.PostgresqlDatabase):
+    pass
+
+
+def open_database(url: str, create: bool = True) -> peewee.Database:
+    """Make a peewee database for `url`; nothing connects until first use.
+
+    Only `create=True` (migrations) may create a SQLite file: anything else
+    opening a missing file would leave an empty, unmigrated database behind.
+    """
     scheme = urlparse(url).scheme
-    if scheme.startswith("sqlite"):
-        return db_url.connect(url, pragmas=SQLITE_PRAGMAS, timeout=5)
-    if scheme.startswith("postgres"):
+    if scheme == "sqlite":
+        params = {**db_url.parse(url), "pragmas": SQLITE_PRAGMAS, "timeout": 5}
+        path = Path(params["database"]).resolve()
+        if not create:  # SQLite's URI form opens an existing file read-write and never creates it
+            params.update(database=f"file:{quote(str(path))}?mode=rw", uri=True)
+        database = SqliteDatabase(**params)
+        database.path = path
+        return database
+    if scheme in ("postgresql", "postgres"):
         # Percent-escapes in the user and password are decoded, as libpq does for its own URLs.
-        return db_url.connect(url, unquote_user=True, unquote_password=True, **postgres_params(url))
-    return db_url.connect(url)
+        params = db_url.parse(url, unquote_user=True, unquote_password=True)
+        return PostgresqlDatabase(**{**params, **postgres_params(url)})
+    raise ValueError(f"unsupported database URL scheme {scheme!r}")
 
 
 def postgres_params(url: str) -> dict:
@@ -90,9 +152,32 @@ def migrate(database: peewee.Database) -> list[str]:
     return Runner(database, directory=str(MIGRATIONS_DIR)).up()
 
 
-def ping(database: peewee.Database) -> None:
-    """Run a trivial query; raises one of UNAVAILABLE when the database does not answer."""
-    database.execute_sql("SELECT 1")
+MIGRATIONS = tuple(m.name for m in Migration.load_directory(str(MIGRATIONS_DIR)))
+
+
+def pending_migrations(database: peewee.Database) -> list[str]:
+    """The migrations this code needs that `database` lacks (all of them for a missing file).
+
+    Raises one of UNAVAILABLE when the database does not answer.
+    """
+    sqlite = isinstance(database, SqliteDatabase)
+    if sqlite and not database.path.exists():
+        return list(MIGRATIONS)
+    try:  # one query in the usual case: /ready runs this on every probe
+        applied = {row[0] for row in database.execute_sql(f'SELECT name FROM "{HISTORY_TABLE}"')}
+    except peewee.ProgrammingError:  # PostgreSQL: no such table
+        return list(MIGRATIONS)
+    except peewee.OperationalError:  # SQLite says "no such table" this way, and any failure too
+        if sqlite and not database.table_exists(HISTORY_TABLE):
+            return list(MIGRATIONS)
+        raise
+    return [name for name in MIGRATIONS if name not in applied]
+
+
+def schema_behind(pending: list[str]) -> str:
+    """Say, for an operator, that the schema lags the code and what to do."""
+    count = len(pending)
+    return f"the database schema is not up to date ({count} pending migration(s)): {MIGRATE_HINT}"
 
 
 def is_dead(database: peewee.Database) -> bool:
