@@ -131,7 +131,8 @@ def _creates(upsert, name: str) -> bool:
         # A row the statement inserted has no xmax; one ON CONFLICT updated carries its own.
         with db.atomic():
             return upsert.returning(peewee.SQL("xmax = 0")).tuples().execute()[0][0]
-    with db.atomic("IMMEDIATE"):  # SQLite: the write lock is held from the look to the write
+    # SQLite, one writer at a time: BEGIN IMMEDIATE holds the write lock from the look to the write.
+    with db.atomic("IMMEDIATE"):
         existed = Widget.select().where(Widget.name == name).exists()
         upsert.execute()
     return not existed
