@@ -24,6 +24,7 @@ from service.db.connection import (
 )
 from service.docs import DocsHandlers
 from service.ops import OpsHandlers
+from service.public_urls import PublicUrls
 from service.routing import add_routes
 from service.settings import Settings
 from service.spec import load_spec
@@ -69,7 +70,8 @@ def create_app(
                 tokens, passwords, Throttle.from_settings(settings), settings.trusted_proxies
             ),
             "widgets": WidgetHandlers(
-                spec.path_of("widgets.list"), spec.path_of("widgets.get")
+                spec.path_of("widgets.list"), spec.path_of("widgets.get"),
+                PublicUrls(settings.public_url),
             ),
             "ops": OpsHandlers(database),
             "docs": DocsHandlers(spec),

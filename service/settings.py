@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from service.public_urls import parse_origin
+
 log = logging.getLogger(__name__)
 
 PROFILES = ("development", "testing", "production")
@@ -65,6 +67,7 @@ class Settings:
     login_failure_window_seconds: int = 900
     auth_rate_limit: tuple | None = (30, 60)
     trusted_proxies: tuple = field(default_factory=tuple)
+    public_url: str | None = None
 
     @property
     def testing(self) -> bool:
@@ -94,6 +97,7 @@ class Settings:
             ),
             auth_rate_limit=_rate_limit(environ.get("AUTH_RATE_LIMIT", "30/60")),
             trusted_proxies=_networks(environ.get("TRUSTED_PROXIES", "")),
+            public_url=_public_url(environ.get("PUBLIC_URL", "")),
         )
 
 
@@ -263,6 +267,14 @@ def _networks(raw: str) -> tuple:
         raise ConfigError(
             f"TRUSTED_PROXIES must be IP addresses or networks (CIDR), comma-separated: {bad}"
         ) from None
+
+
+def _public_url(raw: str) -> str | None:
+    """The origin every absolute URL the service writes uses (service/public_urls.py)."""
+    try:
+        return parse_origin(raw)
+    except ValueError as bad:
+        raise ConfigError(f"PUBLIC_URL {bad}") from None
 
 
 ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?|\*")

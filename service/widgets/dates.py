@@ -1,5 +1,12 @@
 """Widget deadlines: read a calendar date a person typed, show UTC instants back.
 
+What the service shows, it reads back with the same meaning: a deadline in any
+form it renders ("12/31/30 11:59:59 PM UTC", "2030-12-31T23:59:59+00:00", the
+RFC 822 form) names the instant it is stored as, the last second of a UTC day.
+The display form writes the year in two digits, so a two-digit year reads as
+one of the hundred years starting TWO_DIGIT_YEARS_BACK before this one, and no
+deadline may lie beyond that century.
+
 Every datetime here is naive and means UTC, the way the database stores it.
 """
 
@@ -15,13 +22,22 @@ INVALID_DATE_MESSAGE = (
     "{value} is not a valid date: use a date such as 12/31/2030, 2030-12-31 or Dec 31 2030"
 )
 PAST_DATE_MESSAGE = "{value} is in the past: the deadline must be today ({today}) or later"
+TOO_LATE_MESSAGE = "{value} is too far ahead: the deadline must be on or before {latest}"
+TIME_OF_DAY_MESSAGE = (
+    "{value} is not a valid date: a deadline is a whole day; send a date such as 12/31/2030, "
+    "or the day's last second in UTC as the service shows it (12/31/30 11:59:59 PM UTC)"
+)
 DISPLAY_FORMAT = "%m/%d/%y %I:%M:%S %p UTC"
 NO_TIME_REMAINING = "No time remaining"
 # Renderings are pure functions of the instant, and listings show the same widgets'
 # instants again and again: each form is remembered for this many instants.
 RENDERED_MOMENTS = 8192
+# A passed deadline shown with a two-digit year still reads as passed for this many years.
+TWO_DIGIT_YEARS_BACK = 20
 
-_DATE_CHARACTERS = re.compile(r"[A-Za-z0-9 ,./-]+")
+_DATE_CHARACTERS = re.compile(r"[A-Za-z0-9 ,./:+-]+")
+# "UTC+1" is read the POSIX way, as one hour *behind* UTC: refused rather than misread.
+_ZONE_NAME_WITH_OFFSET = re.compile(r"(?i)\b(?:UTC|GMT|Z)\s*[+-]")
 _END_OF_DAY = dt.time(23, 59, 59)
 _PROBE_A = dt.datetime(2001, 1, 1, 0, 0, 0, 0)
 _PROBE_B = dt.datetime(2002, 2, 2, 1, 1, 1, 1)
@@ -48,13 +64,33 @@ class DeadlineError(ValueError):
         shown = _shown(text)
         return cls(PAST_DATE_MESSAGE.format(value=shown, today=today.isoformat()), shown)
 
+    @classmethod
+    def too_late(cls, text: str, latest: dt.date) -> "DeadlineError":
+        """Refuse a date the display form could not tell apart from one a century earlier."""
+        shown = _shown(text)
+        return cls(TOO_LATE_MESSAGE.format(value=shown, latest=latest.isoformat()), shown)
+
+    @classmethod
+    def time_of_day(cls, text: str) -> "DeadlineError":
+        """Refuse a time that is not the end of a UTC day, the only instant a deadline can be."""
+        shown = _shown(text)
+        return cls(TIME_OF_DAY_MESSAGE.format(value=shown), shown)
+
 
 def parse_deadline(text: str, today: dt.date) -> dt.datetime:
-    """Turn a typed date (US month-first when ambiguous) into the last second of that UTC day."""
-    day = _calendar_date(text)
+    """Turn a typed date (US month-first when ambiguous), or a deadline as the service
+    renders it, into the last second of that UTC day."""
+    day = _deadline_day(text, today.year)
     if day < today:
         raise DeadlineError.past(text, today)
+    if day > latest_deadline_day(today):
+        raise DeadlineError.too_late(text, latest_deadline_day(today))
     return dt.datetime.combine(day, _END_OF_DAY)
+
+
+def latest_deadline_day(today: dt.date) -> dt.date:
+    """The last day whose two-digit display year still reads back as itself."""
+    return dt.date(today.year - TWO_DIGIT_YEARS_BACK + 99, 12, 31)
 
 
 @functools.lru_cache(maxsize=RENDERED_MOMENTS)
@@ -89,44 +125,79 @@ def time_remaining(deadline: dt.datetime, now: dt.datetime) -> str:
     return " ".join(_countdown_parts(seconds))
 
 
-def _calendar_date(text: str) -> dt.date:
-    """Accept only text that names a whole date and nothing finer or coarser."""
+def _deadline_day(text: str, this_year: int) -> dt.date:
+    """The UTC day a deadline names: a whole date, or an instant that is the end of a UTC day."""
     if not _looks_like_date_text(text):
         raise DeadlineError.invalid(text)
-    first, second = _parse_twice(text)
-    bare = _is_bare_date(first, _PROBE_A) and _is_bare_date(second, _PROBE_B)
-    if not bare or first.date() != second.date():
+    first, second = _parse_twice(text, this_year)
+    if first.date() != second.date():  # the text left out the day, the month or the year
         raise DeadlineError.invalid(text)
-    return first.date()
+    if _is_bare_date(first, _PROBE_A) and _is_bare_date(second, _PROBE_B):
+        return first.date()
+    if first == second and first.tzinfo is not None:  # every field given, the zone included
+        moment = _utc_naive(first)
+        if moment.time() == _END_OF_DAY:
+            return moment.date()
+    raise DeadlineError.time_of_day(text)
 
 
 def _looks_like_date_text(text: str) -> bool:
-    """Screen out blank, overlong and control or zone characters before dateutil sees them."""
+    """Screen out blank, overlong, control characters and misleading zones before dateutil."""
     if not isinstance(text, str) or len(text) > MAX_DEADLINE_LENGTH or not text.strip():
         return False
-    return _DATE_CHARACTERS.fullmatch(text.strip()) is not None
+    stripped = text.strip()
+    return (
+        _DATE_CHARACTERS.fullmatch(stripped) is not None
+        and _ZONE_NAME_WITH_OFFSET.search(stripped) is None
+    )
 
 
-def _parse_twice(text: str) -> tuple[dt.datetime, dt.datetime]:
+def _parse_twice(text: str, this_year: int) -> tuple[dt.datetime, dt.datetime]:
     """Parse against two unlike defaults so any field the text left out shows up as a mismatch."""
     try:
-        return _parse(text, _PROBE_A), _parse(text, _PROBE_B)
+        return _parse(text, _PROBE_A, this_year), _parse(text, _PROBE_B, this_year)
     except _PARSE_FAILURES as error:
         raise DeadlineError.invalid(text) from error
 
 
-def _parse(text: str, default: dt.datetime) -> dt.datetime:
+def _parse(text: str, default: dt.datetime, this_year: int) -> dt.datetime:
     """Read one date with dateutil, month-first so 01/02/2030 is January 2."""
     return parser.parse(
-        text, default=default, dayfirst=False, yearfirst=False, tzinfos=_any_zone_as_utc
+        text, parserinfo=_notation(this_year), default=default, tzinfos=_offset_zones_only
     )
 
 
-def _any_zone_as_utc(name: str | None, offset: int | None) -> dt.tzinfo | None:
-    """Make any zone the text names come back aware, so it is refused instead of warned about."""
-    if name is None and offset is None:
+@functools.lru_cache(maxsize=4)
+def _notation(this_year: int) -> parser.parserinfo:
+    return _DeadlineNotation(this_year)
+
+
+class _DeadlineNotation(parser.parserinfo):
+    """dateutil's notation, month first, reading two-digit years forwards.
+
+    dateutil reads "12/31/99" as 1999 (within 50 years of now); a deadline lies
+    ahead and the display form writes 2099 as "99", so two-digit years mean one
+    of the hundred years from TWO_DIGIT_YEARS_BACK before `this_year` on.
+    """
+
+    def __init__(self, this_year: int):
+        super().__init__(dayfirst=False, yearfirst=False)
+        self.first_year = this_year - TWO_DIGIT_YEARS_BACK
+
+    def convertyear(self, year: int, century_specified: bool = False) -> int:
+        if year >= 100 or century_specified:
+            return year
+        return self.first_year + (year - self.first_year) % 100
+
+
+def _offset_zones_only(name: str | None, offset: int | None) -> dt.tzinfo | None:
+    """Keep a zone given as an offset (UTC, GMT and Z are offset 0); refuse zone names such as
+    EST, which are ambiguous, rather than let dateutil warn and drop them."""
+    if offset is not None:
+        return dt.timezone(dt.timedelta(seconds=offset))
+    if name is None:
         return None
-    return dt.timezone.utc
+    raise ValueError(f"unknown time zone {name}")
 
 
 def _is_bare_date(parsed: dt.datetime, default: dt.datetime) -> bool:

@@ -6,6 +6,11 @@ from dataclasses import dataclass
 _LINK_ORDER = ("self", "first", "prev", "next", "last")
 
 
+def offset_of(page: int, per_page: int) -> int:
+    """How many items come before page `page` of `per_page` items."""
+    return (page - 1) * per_page
+
+
 @dataclass(frozen=True)
 class Page:
     """One page of a listing; there is always at least one page, so first and last resolve."""
@@ -45,7 +50,7 @@ class Page:
     @property
     def offset(self) -> int:
         """Give how many items to skip to reach this page."""
-        return (self.page - 1) * self.per_page
+        return offset_of(self.page, self.per_page)
 
     def links(self, path: str) -> dict[str, str]:
         """Give relative links to this page and its neighbours, leaving out absent ones."""

@@ -30,15 +30,35 @@ def _shown_columns():
     ).join(User)
 
 
+def _listing(limit, offset):
+    """The count of all widgets joined to one page of them: one statement, so one snapshot.
+
+    The count is the left side, so a page past the end still gives one row, the count's.
+    """
+    everything = Widget.select(peewee.fn.COUNT(Widget.id).alias("total")).alias("everything")
+    shown = (
+        Widget.select(
+            Widget.id, Widget.name, Widget.info_url, Widget.created_at, Widget.deadline,
+            User.email, User.public_id,
+        )
+        .join(User)
+        .order_by(Widget.created_at, Widget.id)
+        .limit(limit)
+        .offset(offset)
+        .alias("shown")
+    )
+    columns = [shown.c.name, shown.c.info_url, shown.c.created_at, shown.c.deadline,
+               shown.c.email, shown.c.public_id]
+    return (
+        peewee.Select(from_list=[everything], columns=[everything.c.total, *columns])
+        .join(shown, peewee.JOIN.LEFT_OUTER, on=peewee.SQL("1 = 1"))
+        .order_by(shown.c.created_at, shown.c.id)
+        .bind(db)
+    )
+
+
 _FIND = Prepared(lambda name: _shown_columns().where(Widget.name == name), 1)
-_PAGE = Prepared(
-    lambda limit, offset: _shown_columns()
-    .order_by(Widget.created_at, Widget.id)
-    .limit(limit)
-    .offset(offset),
-    2,
-)
-_COUNT = Prepared(lambda: Widget.select(peewee.fn.COUNT(Widget.id)), 0)
+_LISTING = Prepared(_listing, 2)
 
 
 def _row(values) -> WidgetRow:
@@ -50,6 +70,7 @@ def _row(values) -> WidgetRow:
 
 
 def normalise_name(name: str) -> str:
+    """The stored form of a widget name: names are unique whatever their case."""
     return name.lower()
 
 
@@ -78,35 +99,56 @@ def create(name: str, info_url: str, deadline_text: str, owner: User) -> Widget:
 
 def find(name: str) -> WidgetRow:
     """The widget with this name (any case); NotFound otherwise."""
-    found = _FIND.execute(normalise_name(name)).fetchone()
+    name = normalise_name(name)
+    found = _FIND.execute(name).fetchone()
     if found is None:
-        raise NotFound(f"{normalise_name(name)} not found in database.")
+        raise NotFound(f"{name} not found in database.")
     return _row(found)
 
 
-def update(name: str, info_url: str, deadline_text: str) -> bool:
-    """Change a widget's url and deadline; False when no widget has the name."""
-    with db.atomic():
-        changed = (
-            Widget.update(info_url=info_url, deadline=deadline_of(deadline_text))
-            .where(Widget.name == normalise_name(name))
-            .execute()
-        )
-    return changed > 0
+def put(name: str, info_url: str, deadline_text: str, owner: User) -> tuple[str, bool]:
+    """Set a widget's url and deadline, creating it owned by `owner` when the name is free.
+
+    One upsert decides, so concurrent puts of a new name create it once and update
+    it otherwise. Returns the stored name and whether this call created the widget.
+    """
+    name = normalise_name(name)
+    upsert = Widget.insert(
+        name=name, info_url=info_url, deadline=deadline_of(deadline_text), owner=owner
+    ).on_conflict(
+        conflict_target=[Widget.name],
+        update={
+            Widget.info_url: peewee.EXCLUDED.info_url,
+            Widget.deadline: peewee.EXCLUDED.deadline,
+        },
+    )
+    return name, _creates(upsert, name)
+
+
+def _creates(upsert, name: str) -> bool:
+    """Run `upsert` and tell, in the same transaction, whether it inserted the row."""
+    if isinstance(db.obj, peewee.PostgresqlDatabase):
+        # A row the statement inserted has no xmax; one ON CONFLICT updated carries its own.
+        with db.atomic():
+            return upsert.returning(peewee.SQL("xmax = 0")).tuples().execute()[0][0]
+    # SQLite, one writer at a time: BEGIN IMMEDIATE holds the write lock from the look to the write.
+    with db.atomic("IMMEDIATE"):
+        existed = Widget.select().where(Widget.name == name).exists()
+        upsert.execute()
+    return not existed
 
 
 def delete(name: str) -> None:
     """Remove a widget; NotFound when none has the name."""
+    name = normalise_name(name)
     with db.atomic():
-        deleted = Widget.delete().where(Widget.name == normalise_name(name)).execute()
+        deleted = Widget.delete().where(Widget.name == name).execute()
     if not deleted:
-        raise NotFound(f"{normalise_name(name)} not found in database.")
+        raise NotFound(f"{name} not found in database.")
 
 
-def count() -> int:
-    return _COUNT.execute().fetchone()[0]
-
-
-def page(offset: int, limit: int) -> list:
-    """One page of widgets, oldest first, owners joined in the same query."""
-    return [_row(values) for values in _PAGE.execute(limit, offset).fetchall()]
+def listing(offset: int, limit: int) -> tuple[int, list]:
+    """How many widgets there are, and `limit` of them from `offset`, oldest first, with owners."""
+    rows = _LISTING.execute(limit, offset).fetchall()
+    total = rows[0][0]
+    return total, [_row(values[1:]) for values in rows if values[1] is not None]

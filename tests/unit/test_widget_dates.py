@@ -3,11 +3,14 @@
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from service.widgets.dates import (
     DeadlineError,
     display,
     iso8601,
+    latest_deadline_day,
     parse_deadline,
     rfc822,
     time_remaining,
@@ -31,6 +34,71 @@ MOMENT = dt.datetime(2026, 11, 24, 6, 24, 22)
 )
 def test_parse_deadline_accepts_common_notations_as_end_of_that_day(text):
     assert parse_deadline(text, TODAY) == END_OF_2030
+
+
+RENDERINGS = [display, iso8601, rfc822]
+
+
+@pytest.mark.parametrize("render", RENDERINGS, ids=["display", "iso8601", "rfc822"])
+def test_parse_deadline_reads_a_rendered_deadline_back_as_the_same_deadline(render):
+    assert render(END_OF_2030) == {display: "12/31/30 11:59:59 PM UTC",
+                                   iso8601: "2030-12-31T23:59:59+00:00",
+                                   rfc822: "Tue, 31 Dec 2030 23:59:59 -0000"}[render]
+    assert parse_deadline(render(END_OF_2030), TODAY) == END_OF_2030
+
+
+@given(day=st.dates(min_value=TODAY, max_value=latest_deadline_day(TODAY)),
+       render=st.sampled_from(RENDERINGS))
+def test_every_deadline_the_service_can_store_reads_back_from_every_rendering(day, render):
+    stored = parse_deadline(day.isoformat(), TODAY)
+    assert parse_deadline(render(stored), TODAY) == stored
+
+
+def test_parse_deadline_reads_the_end_of_a_utc_day_in_another_offset_as_that_day():
+    assert parse_deadline("2031-01-01T00:59:59+01:00", TODAY) == END_OF_2030
+    assert parse_deadline("2030-12-31T23:59:59Z", TODAY) == END_OF_2030
+
+
+def test_parse_deadline_reads_two_digit_years_as_years_ahead():
+    assert parse_deadline("12/31/99", TODAY) == dt.datetime(2099, 12, 31, 23, 59, 59)
+    assert parse_deadline("12/31/99 11:59:59 PM UTC", TODAY) == parse_deadline("12/31/99", TODAY)
+
+
+def test_parse_deadline_reads_a_passed_rendered_deadline_as_passed():
+    passed = display(dt.datetime(2025, 12, 31, 23, 59, 59))
+
+    with pytest.raises(DeadlineError, match="is in the past"):
+        parse_deadline(passed, TODAY)
+
+
+def test_parse_deadline_refuses_a_day_the_two_digit_display_year_cannot_tell_apart():
+    assert latest_deadline_day(TODAY) == dt.date(2105, 12, 31)
+    assert parse_deadline("12/31/2105", TODAY) == dt.datetime(2105, 12, 31, 23, 59, 59)
+    with pytest.raises(DeadlineError) as caught:
+        parse_deadline("2106-01-01", TODAY)
+    assert str(caught.value) == (
+        "2106-01-01 is too far ahead: the deadline must be on or before 2105-12-31"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "12/31/30 11:59:58 PM UTC",
+        "11/24/30 06:24:22 AM UTC",
+        "2030-12-31T23:59:59+01:00",
+        "2030-12-31T23:59:59.5+00:00",
+        "Tue, 31 Dec 2030 23:59:00 -0000",
+        "12/31/30 11:59:59 PM",
+        "12/31/30 11:59:59 PM EST",
+        "12/31/30 11:59:59 PM UTC+1",
+    ],
+    ids=["a-second-early", "created-at-form", "another-day-in-utc", "fraction", "rfc822-minute",
+         "no-zone", "zone-name", "posix-offset"],
+)
+def test_parse_deadline_refuses_an_instant_other_than_the_end_of_a_utc_day(text):
+    with pytest.raises(DeadlineError, match="is not a valid date"):
+        parse_deadline(text, TODAY)
 
 
 def test_parse_deadline_returns_naive_utc_with_whole_seconds():

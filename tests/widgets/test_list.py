@@ -117,4 +117,22 @@ def test_list_costs_the_same_queries_whatever_the_page_size(client, user, add_wi
     with count_queries() as counter:
         response = page_of(client, user, per_page=per_page)
     assert len(response.json["items"]) == min(per_page, 12)
-    assert counter.count == 3  # token holder and revocation, widget count, page with owners
+    assert counter.count == 2  # token holder and revocation; the count with the page and owners
+
+
+def test_list_reads_the_count_and_the_page_in_one_statement(client, user, add_widgets):
+    """One statement sees one snapshot: the count cannot disagree with the page beside it."""
+    add_widgets(3)
+    with count_queries() as counter:
+        page_of(client, user, per_page=5)
+    widget_reads = [sql for sql, _ in (q.msg for q in counter.get_queries()) if '"widgets"' in sql]
+    assert len(widget_reads) == 1
+
+
+@pytest.mark.parametrize("page", [3, 1000000000])
+def test_page_past_the_end_reports_the_total_in_body_and_headers(client, user, add_widgets, page):
+    add_widgets(6)
+    response = page_of(client, user, page=page, per_page=5)
+    assert response.json["items"] == []
+    assert (response.json["total_items"], response.json["total_pages"]) == (6, 2)
+    assert response.headers["Total-Count"] == "6"
