@@ -19,12 +19,12 @@ from tests.helpers import bearer, register, token_for
 
 USER = "/api/v1/auth/user"
 LOGOUT = "/api/v1/auth/logout"
-LEEWAY = "600"
+LEEWAY = "300"
 OLD_KEY = "the-previous-signing-key-of-32-bytes-or-more"
 
 
 def expired_within_leeway(client, key: str | None = None) -> str:
-    """A token 30 s past its exp: still accepted under a 600 s leeway."""
+    """A token 30 s past its exp: still accepted under a 300 s leeway."""
     signing = {"key": key, "headers": {"kid": key_id(key)}} if key else {}
     token = forge(client, exp=int(time.time()) - 30, **signing)
     assert client.simulate_get(USER, headers=bearer(token)).status_code == 200
@@ -65,7 +65,7 @@ def test_purging_keeps_entries_for_its_own_leeway_too(client):
     """Entries written at `exp` alone (by a server with less leeway, or before) last the purger's leeway."""
     RevokedToken.create(jti="within", expires_at=utcnow() - timedelta(seconds=30))
     RevokedToken.create(jti="past", expires_at=utcnow() - timedelta(seconds=700))
-    assert accounts.purge_expired(600) == 1
+    assert accounts.purge_expired(300) == 1
     assert [entry.jti for entry in RevokedToken.select()] == ["within"]
 
 
