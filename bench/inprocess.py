@@ -36,7 +36,7 @@ from bench.unchecked import UncheckedValidator  # noqa: E402
 from service.app import create_app  # noqa: E402
 from service.db.connection import migrate, open_database  # noqa: E402
 from service.settings import Settings  # noqa: E402
-from service.spec import load_spec  # noqa: E402
+from service.spec.document import load_spec  # noqa: E402
 
 ENDPOINTS = [
     ("GET /api/v1/widgets?per_page=10", "GET", "/api/v1/widgets", "per_page=10"),

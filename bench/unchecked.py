@@ -3,7 +3,7 @@
 It prices "our stack with validation off"; the service itself never uses it.
 """
 
-from service.validation import Inputs
+from service.spec.validator import Inputs
 
 
 class UncheckedValidator:

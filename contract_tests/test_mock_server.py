@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from service.spec import load_spec, resolve_refs
+from service.spec.document import load_spec, resolve_refs
 from tests.server.conftest import free_port
 
 WIDGET_API = Path(sys.executable).with_name("widget-api")

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import TEST_SECRET
 from contract_tests.identities import PASSWORD
-from service.spec import SPEC_PATH
+from service.spec.document import SPEC_PATH
 
 pytestmark = pytest.mark.server
 

@@ -12,7 +12,7 @@ import schemathesis
 from contract_tests.conftest import contract_config, prepared
 from contract_tests.identities import is_admin_only, least_privilege
 from contract_tests.runner import run
-from service.spec import load_spec
+from service.spec.document import load_spec
 
 SPEC_JSON = "/api/v1/openapi.json"
 SPEC_YAML = "/api/v1/openapi.yaml"

@@ -16,8 +16,8 @@ from openapi_spec_validator import OpenAPIV30SpecValidator
 
 from contract_tests.node_tools import tool
 from contract_tests.strategies import is_future_date
-from service.spec import SPEC_PATH, load_spec, resolve_refs
-from service.validation import _is_email
+from service.spec.document import SPEC_PATH, load_spec, resolve_refs
+from service.spec.validator import _is_email
 
 DOCUMENT = load_spec().document
 SCHEMA_KEYS = ("schema", "items", "additionalProperties", "not")

@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from contract_tests.node_tools import tool
-from service.spec import SPEC_PATH
+from service.spec.document import SPEC_PATH
 
 RULESET = Path(__file__).with_name("spectral.yaml")
 SEVERITIES = {0: "error", 1: "warning", 2: "info", 3: "hint"}

@@ -9,7 +9,7 @@ import shutil
 import subprocess
 
 from contract_tests.node_tools import NODE_DIR, tool
-from service.spec import SPEC_PATH
+from service.spec.document import SPEC_PATH
 
 
 def run(command: list, cwd) -> subprocess.CompletedProcess:

@@ -11,7 +11,7 @@ from service.auth.middleware import AuthMiddleware
 from service.auth.passwords import Passwords
 from service.auth.throttle import Throttle
 from service.auth.tokens import Tokens
-from service.contract import ContractMiddleware
+from service.spec.middleware import ContractMiddleware
 from service.db.connection import (
     UNAVAILABLE,
     ConnectionCheck,
@@ -25,10 +25,10 @@ from service.db.connection import (
 from service.docs import DocsHandlers
 from service.ops import OpsHandlers
 from service.public_urls import PublicUrls
-from service.routing import add_routes
+from service.spec.routing import add_routes
 from service.settings import Settings
-from service.spec import load_spec
-from service.validation import Validator
+from service.spec.document import load_spec
+from service.spec.validator import Validator
 from service.widgets.dates import check_future_date
 from service.widgets.handlers import WidgetHandlers
 

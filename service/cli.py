@@ -22,7 +22,7 @@ from service.db.connection import (
 )
 from service.errors import ApiError
 from service.settings import ConfigError, Settings, integer
-from service.spec import load_spec
+from service.spec.document import load_spec
 
 GUNICORN_CONF = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
 GREEN, RED, RESET = "\033[32m", "\033[31m", "\033[0m"
@@ -58,7 +58,7 @@ def cmd_add_user(settings: Settings, args) -> None:
     """Create a user, reading the password from the terminal or one line of stdin."""
     # Imported here: the schema validators take half a second to import, which
     # `migrate` (run on every `scripts/serve`) and the other commands need not pay.
-    from service.validation import Validator
+    from service.spec.validator import Validator
 
     password = _read_password(args.password_stdin)
     errors = Validator(load_spec().operations, settings.max_body_bytes).body_errors(

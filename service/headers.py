@@ -2,7 +2,7 @@
 
 import falcon
 
-from service.routing import operation_of
+from service.spec.routing import operation_of
 
 NOSNIFF = "nosniff"
 NO_STORE = "no-store"
@@ -48,15 +48,6 @@ class Cors(falcon.CORSMiddleware):
         super().process_response(req, resp, resource, req_succeeded)
         if self.allow_origins != "*":
             resp.append_header("Vary", "Origin")
-
-
-def is_preflight(req) -> bool:
-    """A browser's CORS preflight: OPTIONS naming an origin and the method it means to use."""
-    return (
-        req.method == "OPTIONS"
-        and req.get_header("Origin") is not None
-        and req.get_header("Access-Control-Request-Method") is not None
-    )
 
 
 def middleware(cors_origins: tuple) -> list:

@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException
 
 from service.auth.challenges import unauthorized
 from service.errors import VALIDATION_MESSAGE, ApiError
-from service.spec import SPEC_PATH
+from service.spec.document import SPEC_PATH
 
 BODY_FIELD = "body"
 # The shapes of connexion's validation messages, each naming its field.

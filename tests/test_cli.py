@@ -14,7 +14,7 @@ from playhouse.migrations import Migration, Runner
 from service.cli import build_parser
 from service.db.connection import MIGRATIONS_DIR, bind, open_database
 from service.db.models import RevokedToken, User, utcnow
-from service.spec import load_spec
+from service.spec.document import load_spec
 
 CLI = [sys.executable, "-m", "service.cli"]
 MIGRATIONS = [migration.name for migration in Migration.load_directory(str(MIGRATIONS_DIR))]

@@ -2,7 +2,7 @@
 
 import yaml
 
-from service.spec import SPEC_PATH
+from service.spec.document import SPEC_PATH
 
 
 def test_spec_is_served_as_yaml_exactly_as_written(client):

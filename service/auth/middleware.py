@@ -3,7 +3,7 @@
 from service.auth import accounts
 from service.auth.challenges import BLACKLISTED, not_admin, unauthorized
 from service.auth.tokens import INVALID, TokenError, Tokens
-from service.routing import operation_of
+from service.spec.routing import operation_of
 
 
 def bearer_token(header: str | None) -> str | None:

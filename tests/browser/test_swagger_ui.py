@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 import requests
 
-from service.spec import load_spec
+from service.spec.document import load_spec
 
 pytestmark = [pytest.mark.server, pytest.mark.browser]
 

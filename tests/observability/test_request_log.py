@@ -12,7 +12,7 @@ from conftest import TEST_SECRET, make_settings
 from service.app import create_app, get_app
 from service.db.models import db
 from service.observability import JsonFormatter
-from service.spec import load_spec
+from service.spec.document import load_spec
 from tests.helpers import bearer, login, register
 
 GENERATED = re.compile(r"[0-9a-f]{32}")

@@ -5,8 +5,8 @@ import unicodedata
 import pytest
 
 from service.settings import Settings
-from service.spec import load_spec
-from service.validation import Validator
+from service.spec.document import load_spec
+from service.spec.validator import Validator
 from tests.helpers import assert_envelope, login, register
 
 DECOMPOSED_SHORT = "e\u0301" * 4  # 8 code points as typed, "éééé" (4) after NFKC

@@ -23,8 +23,8 @@ from schemathesis import GenerationMode
 
 from service.auth.passwords import normalise
 from service.errors import ApiError
-from service.spec import load_spec
-from service.validation import Validator, _is_email
+from service.spec.document import load_spec
+from service.spec.validator import Validator, _is_email
 from service.widgets.dates import check_future_date
 
 SPEC = load_spec()

@@ -5,9 +5,8 @@ import logging
 import falcon
 
 from service.errors import ApiError, render
-from service.headers import is_preflight
-from service.routing import PathResource, operation_of
-from service.validation import Validator
+from service.spec.routing import PathResource, operation_of
+from service.spec.validator import Validator
 
 log = logging.getLogger(__name__)
 
@@ -40,3 +39,12 @@ class ContractMiddleware:
                 req.method, req.path, resp.status, "; ".join(problems),
             )
             render(resp, ApiError())
+
+
+def is_preflight(req) -> bool:
+    """A browser's CORS preflight: OPTIONS naming an origin and the method it means to use."""
+    return (
+        req.method == "OPTIONS"
+        and req.get_header("Origin") is not None
+        and req.get_header("Access-Control-Request-Method") is not None
+    )

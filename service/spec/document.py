@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi" / "api.yaml"
+SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi" / "api.yaml"
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
 

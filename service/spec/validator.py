@@ -20,7 +20,7 @@ from openapi_schema_validator import (
 )
 
 from service.auth.passwords import normalise as normalise_password
-from service.compiled_schema import CompiledSchema, format_predicates
+from service.spec.compiled_schema import CompiledSchema, format_predicates
 from service.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 
 JSON = "application/json"
