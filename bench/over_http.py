@@ -15,11 +15,9 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import psycopg2
@@ -31,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.seed import ADMIN_EMAIL, PASSWORD, seed  # noqa: E402
 from service.db.connection import bind, migrate, open_database  # noqa: E402
+from tests.support.gunicorn import Gunicorn  # noqa: E402
 
-GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SECRET = "bench-secret-key-of-at-least-thirty-two-bytes"
 ENDPOINTS = [
@@ -73,12 +71,6 @@ def ensure_wrk() -> str:
     return shutil.which("wrk")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def fresh_postgres() -> str | None:
     try:
         conn = psycopg2.connect(POSTGRES_URL, connect_timeout=3)
@@ -92,37 +84,13 @@ def fresh_postgres() -> str | None:
     return POSTGRES_URL.rsplit("/", 1)[0] + "/widget_api_bench"
 
 
-class Gunicorn:
-    """A gunicorn serving `args` on a free port until stopped."""
-
-    def __init__(self, args: list, env: dict, workers: int):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        environ = {**os.environ, **env, "PORT": str(self.port), "HOST": "127.0.0.1",
-                   "WEB_CONCURRENCY": str(workers), "GUNICORN_ACCESS_LOG": "", "LOG_LEVEL": "warning"}
-        self.process = subprocess.Popen([GUNICORN, *args, "--workers", str(workers),
-                                         "--bind", f"127.0.0.1:{self.port}"], cwd=ROOT, env=environ,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(200):
-            try:
-                requests.get(self.url + "/health", timeout=2)
-                return
-            except requests.RequestException:  # refused, or a worker still booting
-                time.sleep(0.1)
-        raise RuntimeError("gunicorn did not start")
-
-    def peak_rss_mb(self) -> float:
-        children = subprocess.run(["ps", "--ppid", str(self.process.pid), "-o", "pid="],
-                                  capture_output=True, text=True).stdout.split()
-        peaks = []
-        for pid in children:
-            status = Path(f"/proc/{pid}/status").read_text()
-            peaks.append(int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024)
-        return max(peaks)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=60)
+def peak_rss_mb(server: Gunicorn) -> float:
+    """The highest resident set of any of the server's workers so far."""
+    peaks = []
+    for pid in server.worker_pids():
+        status = Path(f"/proc/{pid}/status").read_text()
+        peaks.append(int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024)
+    return max(peaks)
 
 
 def run_wrk(wrk: str, url: str, args, headers: dict, script: str | None = None) -> dict:
@@ -170,10 +138,10 @@ def bench_service(wrk: str, url: str, args) -> tuple:
             recorded[f"{method} {path.split('?')[0]}"] = [answer.status_code, answer.text]
             results[name] = run_wrk(wrk, server.url + path, args, auth,
                                     POST_SCRIPT if method == "POST" else None)
-        before_login = server.peak_rss_mb()
+        before_login = peak_rss_mb(server)
         results["POST /api/v1/auth/login"] = run_wrk(wrk, server.url + "/api/v1/auth/login",
                                                      args, {}, LOGIN_SCRIPT)
-        return results, recorded, (before_login, server.peak_rss_mb())
+        return results, recorded, (before_login, peak_rss_mb(server))
     finally:
         server.stop()
 

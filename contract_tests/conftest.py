@@ -13,13 +13,14 @@ import pytest
 import requests
 import schemathesis
 
-from conftest import empty_tables, make_settings
 from contract_tests import node_tools
 from contract_tests.identities import Identities, bearer_provider
 from contract_tests.strategies import keep_positive_deadlines_valid, register_formats
 from service.app import create_app
 from service.db.connection import bind
-from tests.server.conftest import Server
+from tests.support.databases import empty_tables
+from tests.support.gunicorn import serve
+from tests.support.settings import make_settings
 
 CONFIG_FILE = Path(__file__).with_name("schemathesis.toml")
 EXAMPLES = int(os.environ.get("CONTRACT_EXAMPLES", "100"))
@@ -76,7 +77,7 @@ def live_server(database_url, database):
     """gunicorn -c gunicorn.conf.py on a free port, over the emptied test database."""
     bind(database)
     empty_tables(database)
-    running = Server(database_url, **SERVICE_ENV)
+    running = serve(database_url, **SERVICE_ENV)
     yield running
     running.stop()
 

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from service.spec.document import load_spec, resolve_refs
-from tests.server.conftest import free_port
+from tests.support.gunicorn import free_port
 
 WIDGET_API = Path(sys.executable).with_name("widget-api")
 DOCUMENT = load_spec().document

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TEST_SECRET
 from contract_tests.identities import PASSWORD
 from service.spec.document import SPEC_PATH
+from tests.support.settings import TEST_SECRET
 
 pytestmark = pytest.mark.server
 

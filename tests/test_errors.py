@@ -4,11 +4,11 @@ import falcon
 import falcon.testing
 import pytest
 
-from conftest import make_settings
 from service import errors
 from service.app import create_app
 from service.db.connection import open_database
-from tests.helpers import assert_envelope
+from tests.support.inprocess import assert_envelope
+from tests.support.settings import make_settings
 
 CLOSED_PORT_URL = "postgresql://postgres@127.0.0.1:1/nowhere"
 

@@ -9,7 +9,8 @@ import psycopg2
 import pytest
 from psycopg2 import sql
 
-from conftest import POSTGRES_ADMIN_URL, POSTGRES_TEST_DB, fresh_postgres_database
+from tests.support.databases import fresh_postgres_database
+from tests.support.settings import POSTGRES_ADMIN_URL, POSTGRES_TEST_DB
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVER_URL = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
@@ -37,9 +38,9 @@ def server():
 def prepare_database_with(admin_url: str) -> subprocess.CompletedProcess:
     """Ask the fixtures' code for a test database, as a fresh session with TEST_POSTGRES_URL set."""
     script = (
-        "import conftest\n"
+        "from tests.support import databases\n"
         "try:\n"
-        f"    print(conftest.fresh_postgres_database({POSTGRES_TEST_DB + '_inner'!r}))\n"
+        f"    print(databases.fresh_postgres_database({POSTGRES_TEST_DB + '_inner'!r}))\n"
         "except BaseException as refused:\n"
         "    print(type(refused).__name__, refused)\n"
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.server.conftest import free_port
+from tests.support.gunicorn import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV = ROOT / ".venv"

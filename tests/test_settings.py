@@ -5,11 +5,12 @@ import secrets
 import falcon.testing
 import pytest
 
-from conftest import empty_tables, make_settings
 from service.app import create_app
 from service.db.connection import bind
 from service.settings import ConfigError, Settings
-from tests.helpers import bearer, login, random_email, register
+from tests.support.databases import empty_tables
+from tests.support.inprocess import bearer, login, random_email, register
+from tests.support.settings import make_settings
 
 STRONG = "Zq8-vR3_pL0x-Wn5_tY7k-Jb2_mH9s-Fd4"  # 34 bytes, looks random: accepted in production
 

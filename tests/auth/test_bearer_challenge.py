@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.helpers import assert_envelope
+from tests.support.inprocess import assert_envelope
 
 USER = "/api/v1/auth/user"
 PLAIN_CHALLENGE = 'Bearer realm="registered_users@widget-api"'

@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 
 from service.db.models import User
-from tests.helpers import bearer, register, token_for
+from tests.support.inprocess import bearer, register, token_for
 
 USER = "/api/v1/auth/user"
 

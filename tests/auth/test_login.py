@@ -5,7 +5,7 @@ import argon2
 from service.auth import accounts
 from service.auth.passwords import Passwords
 from service.db.models import User
-from tests.helpers import PASSWORD, assert_envelope, login, post_form, register
+from tests.support.inprocess import PASSWORD, assert_envelope, login, post_form, register
 
 BAD_CREDENTIALS = "email or password does not match"
 

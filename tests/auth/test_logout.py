@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from service.auth import accounts
 from service.db.models import RevokedToken, utcnow
-from tests.helpers import assert_envelope, bearer, login, register
+from tests.support.inprocess import assert_envelope, bearer, login, register
 
 LOGOUT = "/api/v1/auth/logout"
 USER = "/api/v1/auth/user"

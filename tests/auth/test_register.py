@@ -3,7 +3,7 @@
 import pytest
 
 from service.db.models import User
-from tests.helpers import PASSWORD, assert_envelope, post_form, random_email, register
+from tests.support.inprocess import PASSWORD, assert_envelope, post_form, random_email, register
 
 PATH = "/api/v1/auth/register"
 

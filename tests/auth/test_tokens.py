@@ -8,39 +8,10 @@ import uuid
 import jwt
 import pytest
 
-from conftest import TEST_SECRET
 from service.db.models import User
-from tests.helpers import bearer, login, register, token_for
-
-USER = "/api/v1/auth/user"
-INVALID = "Invalid token. Please log in again."
-EXPIRED = "Access token expired. Please log in again."
-BLACKLISTED = "Token blacklisted. Please log in again."
-
-
-def challenge(message: str) -> str:
-    return (
-        'Bearer realm="registered_users@widget-api", error="invalid_token", '
-        f'error_description="{message}"'
-    )
-
-
-def forge(client, key=TEST_SECRET, algorithm="HS256", headers=None, **claims) -> str:
-    """Sign claims for a real user, overriding any of them; None removes a claim."""
-    user = User.get()
-    now = int(time.time())
-    payload = {"sub": str(user.public_id), "admin": user.admin, "iat": now, "exp": now + 60,
-               "jti": uuid.uuid4().hex}
-    payload.update(claims)
-    payload = {k: v for k, v in payload.items() if v is not None}
-    return jwt.encode(payload, key, algorithm, headers={"typ": "at+jwt", **(headers or {})})
-
-
-def refused(client, token: str, message: str = INVALID):
-    response = client.simulate_get(USER, headers=bearer(token))
-    assert response.status_code == 401, response.text
-    assert response.json == {"status": "fail", "message": message}
-    assert response.headers["WWW-Authenticate"] == challenge(message)
+from tests.support.inprocess import bearer, login, register, token_for
+from tests.support.settings import TEST_SECRET
+from tests.support.tokens import BLACKLISTED, EXPIRED, USER, forge, refused
 
 
 def test_missing_token_is_401_unauthorized_with_bare_challenge(client):

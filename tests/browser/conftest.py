@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from service.db.connection import migrate, open_database
-from tests.server.conftest import Server
+from tests.support.gunicorn import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
@@ -64,7 +64,7 @@ def live_database_url(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="module")
 def live_server(live_database_url):
-    running = Server(live_database_url)
+    running = serve(live_database_url)
     yield running
     running.stop()
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from conftest import POSTGRES_TEST_DB, fresh_postgres_database
 from service.db.connection import open_database
-from tests.scaleout.instances import drop_postgres_database
+from tests.support.databases import drop_postgres_database, fresh_postgres_database
+from tests.support.settings import POSTGRES_TEST_DB
 
 
 @pytest.fixture(scope="module")

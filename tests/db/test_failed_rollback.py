@@ -12,13 +12,13 @@ import peewee
 import psycopg2
 import pytest
 
-from conftest import POSTGRES_TEST_DB, fresh_postgres_database, make_settings
 from service.app import create_app
 from service.auth import accounts
 from service.db.connection import bind, migrate, open_database
 from service.db.models import User, db
-from tests.helpers import CHEAP, assert_envelope, random_email
-from tests.scaleout.instances import drop_postgres_database
+from tests.support.databases import drop_postgres_database, fresh_postgres_database
+from tests.support.inprocess import CHEAP, assert_envelope, random_email
+from tests.support.settings import POSTGRES_TEST_DB, make_settings
 
 FULL = "database or disk is full"
 

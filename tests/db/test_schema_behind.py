@@ -6,12 +6,12 @@ import falcon.testing
 import pytest
 from playhouse.migrations import Migration, Runner
 
-from conftest import POSTGRES_TEST_DB, fresh_postgres_database, make_settings
 from service.app import create_app
 from service.db.connection import MIGRATIONS_DIR, bind, migrate, open_database
 from service.db.models import db
-from tests.helpers import assert_envelope, random_email
-from tests.scaleout.instances import drop_postgres_database
+from tests.support.databases import drop_postgres_database, fresh_postgres_database
+from tests.support.inprocess import assert_envelope, random_email
+from tests.support.settings import POSTGRES_TEST_DB, make_settings
 
 MIGRATIONS = [migration.name for migration in Migration.load_directory(str(MIGRATIONS_DIR))]
 GENERIC_503 = "Service temporarily unavailable, please retry"

@@ -4,16 +4,15 @@ from urllib.parse import urlparse
 
 import pytest
 
-from conftest import empty_tables
 from tests.faults.proxy import TcpProxy
-from tests.scaleout.instances import (
-    Gunicorn,
-    admin_token,
+from tests.support.databases import (
     drop_postgres_database,
+    empty_tables,
     models_bound_to,
     postgres_database,
-    token_for,
 )
+from tests.support.gunicorn import Gunicorn, serve_unlimited
+from tests.support.over_http import admin_token, token_for
 
 
 def through(url: str, address: str) -> str:
@@ -41,7 +40,7 @@ def proxy(faults_database_url):
 @pytest.fixture(scope="module")
 def behind_proxy(faults_database_url, proxy):
     """One gunicorn (two workers) that reaches the database only through the proxy."""
-    running = Gunicorn(through(faults_database_url, proxy.address))
+    running = serve_unlimited(through(faults_database_url, proxy.address))
     yield running
     running.stop()
 
@@ -70,7 +69,7 @@ def direct(faults_database_url):
     def start(workers: int) -> Gunicorn:
         with models_bound_to(faults_database_url) as database:
             empty_tables(database)
-        started.append(Gunicorn(faults_database_url, workers=workers))
+        started.append(serve_unlimited(faults_database_url, workers=workers))
         return started[-1]
 
     yield start

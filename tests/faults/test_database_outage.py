@@ -1,6 +1,6 @@
 """With the database gone the service answers 503 at once, and serves again when it returns.
 
-"At once" means before the client's timeout (tests.scaleout.instances.TIMEOUT,
+"At once" means before the client's timeout (tests.support.over_http.TIMEOUT,
 half gunicorn's worker timeout): a call that hangs fails the test.
 """
 
@@ -8,8 +8,9 @@ import psycopg2
 import pytest
 
 from service.errors import ServiceUnavailable
-from tests.helpers import random_email
-from tests.scaleout.instances import TIMEOUT, bearer, http, login, register, widget_body
+from tests.support.inprocess import bearer, random_email
+from tests.support.over_http import TIMEOUT, http, login, register
+from tests.support.widgets import widget_body
 
 pytestmark = pytest.mark.server
 

@@ -17,15 +17,9 @@ import psycopg2
 import pytest
 import requests
 
-from tests.helpers import random_email
-from tests.scaleout.instances import (
-    TIMEOUT,
-    admin_token,
-    bearer,
-    http,
-    register,
-    widget_body,
-)
+from tests.support.inprocess import bearer, random_email
+from tests.support.over_http import TIMEOUT, admin_token, http, register
+from tests.support.widgets import widget_body
 
 pytestmark = pytest.mark.server
 

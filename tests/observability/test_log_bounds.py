@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from service.observability import MAX_FIELD_CHARS, JsonFormatter
-from tests.helpers import PASSWORD
+from tests.support.inprocess import PASSWORD
 
 REGISTER = "/api/v1/auth/register"
 JSON = {"Content-Type": "application/json"}

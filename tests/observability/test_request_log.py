@@ -8,12 +8,12 @@ import re
 import falcon.testing
 import pytest
 
-from conftest import TEST_SECRET, make_settings
 from service.app import create_app, get_app
 from service.db.models import db
 from service.observability import JsonFormatter
 from service.spec.document import load_spec
-from tests.helpers import bearer, login, register
+from tests.support.inprocess import bearer, login, register
+from tests.support.settings import TEST_SECRET, make_settings
 
 GENERATED = re.compile(r"[0-9a-f]{32}")
 SECRET_PASSWORD = "pw-that-must-never-be-logged"

@@ -2,13 +2,13 @@
 
 import pytest
 
-from conftest import empty_tables
-from tests.scaleout.instances import (
-    Gunicorn,
+from tests.support.databases import (
     drop_postgres_database,
+    empty_tables,
     models_bound_to,
     postgres_database,
 )
+from tests.support.gunicorn import serve_unlimited
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +23,8 @@ def instances(shared_database_url):
     """Instance A and instance B: separate ports, separate process trees, one database."""
     started = []
     try:
-        started.append(Gunicorn(shared_database_url))
-        started.append(Gunicorn(shared_database_url))
+        started.append(serve_unlimited(shared_database_url))
+        started.append(serve_unlimited(shared_database_url))
         yield tuple(started)
     finally:
         for instance in started:

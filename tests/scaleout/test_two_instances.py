@@ -4,16 +4,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.helpers import random_email
-from tests.scaleout.instances import (
-    TIMEOUT,
-    admin_token,
-    bearer,
-    http,
-    register,
-    token_for,
-    widget_body,
-)
+from tests.support.inprocess import bearer, random_email
+from tests.support.over_http import TIMEOUT, admin_token, http, register, token_for
+from tests.support.widgets import widget_body
 
 pytestmark = pytest.mark.server
 

@@ -5,7 +5,7 @@ import runpy
 from pathlib import Path
 
 from service.db.models import db
-from tests.scaleout.instances import models_bound_to
+from tests.support.databases import models_bound_to
 
 GUNICORN_CONF = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
 

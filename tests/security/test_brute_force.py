@@ -13,12 +13,12 @@ from datetime import timedelta
 import pytest
 import requests
 
-from conftest import empty_tables
 from service.auth.throttle import ACCOUNT_CEILING_FACTOR, account_key, hit
 from service.db.connection import bind
 from service.db.models import AuthThrottle, utcnow
-from tests.helpers import PASSWORD, assert_envelope, login, register
-from tests.server.conftest import Server
+from tests.support.databases import empty_tables
+from tests.support.gunicorn import Gunicorn, serve
+from tests.support.inprocess import PASSWORD, assert_envelope, login, register
 
 LOCKED = "Too many failed logins for this account. Please try again later."
 LIMITED = "Too many attempts from this address. Please try again later."
@@ -284,8 +284,8 @@ def gunicorn(database_url, database):
     empty_tables(database)
     servers = []
 
-    def start(workers: int, **env) -> Server:
-        servers.append(Server(database_url, workers=workers, **env))
+    def start(workers: int, **env) -> Gunicorn:
+        servers.append(serve(database_url, workers=workers, **env))
         return servers[-1]
 
     yield start

@@ -5,7 +5,7 @@ import ipaddress
 import pytest
 
 from service.auth.addresses import client_address, limit_key
-from tests.helpers import PASSWORD, random_email
+from tests.support.inprocess import PASSWORD, random_email
 
 PROXIES = (ipaddress.ip_network("10.0.0.0/8"),)
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.helpers import admin_token, bearer, token_for
+from tests.support.inprocess import admin_token, bearer, token_for
 
 WIDGETS = "/api/v1/widgets"
 APP = "https://app.example.com"

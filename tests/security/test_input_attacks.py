@@ -3,7 +3,15 @@
 import pytest
 
 from service.db.models import User, Widget
-from tests.helpers import PASSWORD, admin_token, assert_envelope, bearer, login, register, token_for
+from tests.support.inprocess import (
+    PASSWORD,
+    admin_token,
+    assert_envelope,
+    bearer,
+    login,
+    register,
+    token_for,
+)
 
 REGISTER = "/api/v1/auth/register"
 WIDGETS = "/api/v1/widgets"

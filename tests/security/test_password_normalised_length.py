@@ -7,7 +7,7 @@ import pytest
 from service.settings import Settings
 from service.spec.document import load_spec
 from service.spec.validator import Validator
-from tests.helpers import assert_envelope, login, register
+from tests.support.inprocess import assert_envelope, login, register
 
 DECOMPOSED_SHORT = "e\u0301" * 4  # 8 code points as typed, "éééé" (4) after NFKC
 EXPANDS_TO_EIGHT = "abcde\ufb03"  # 6 code points as typed, "abcdeffi" (8) after NFKC

@@ -3,7 +3,7 @@
 import unicodedata
 
 from service.auth.passwords import Passwords
-from tests.helpers import login, register
+from tests.support.inprocess import login, register
 
 DECOMPOSED = "cafe\u0301-au-lait"   # "café" typed as e + combining acute
 COMPOSED = "caf\u00e9-au-lait"      # "café" as one code point

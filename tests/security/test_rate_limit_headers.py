@@ -8,7 +8,7 @@ hold the headers to the patterns it declares.
 
 import re
 
-from tests.helpers import assert_envelope, login, register
+from tests.support.inprocess import assert_envelope, login, register
 
 LIMITED = "Too many attempts from this address. Please try again later."
 STATE = re.compile(r'"address";r=(\d+);t=(\d+)')

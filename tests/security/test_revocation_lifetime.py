@@ -14,8 +14,8 @@ from service.auth import accounts
 from service.auth.tokens import accepted_until, key_id
 from service.db.connection import bind
 from service.db.models import RevokedToken, db, utcnow
-from tests.auth.test_tokens import BLACKLISTED, forge, refused
-from tests.helpers import bearer, register, token_for
+from tests.support.inprocess import bearer, register, token_for
+from tests.support.tokens import BLACKLISTED, forge, refused
 
 USER = "/api/v1/auth/user"
 LOGOUT = "/api/v1/auth/logout"

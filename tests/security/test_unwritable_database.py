@@ -15,7 +15,6 @@ import falcon.testing
 import peewee
 import pytest
 
-from conftest import make_settings
 from service.app import create_app
 from service.auth import accounts
 from service.auth.passwords import Passwords
@@ -23,7 +22,8 @@ from service.auth.throttle import Limit, Throttle
 from service.db.connection import UNAVAILABLE, open_database
 from service.errors import ServiceUnavailable
 from tests.auth.test_login import CountingHasher
-from tests.helpers import PASSWORD, assert_envelope, login, register
+from tests.support.inprocess import PASSWORD, assert_envelope, login, register
+from tests.support.settings import make_settings
 
 READ_ONLY_OPTIONS = "options=-c%20default_transaction_read_only%3Don"
 

@@ -5,8 +5,8 @@ import subprocess
 
 import pytest
 
-from conftest import TEST_SECRET
-from tests.server.conftest import GUNICORN, ROOT, free_port
+from tests.support.gunicorn import GUNICORN, ROOT, free_port
+from tests.support.settings import TEST_SECRET
 
 pytestmark = pytest.mark.server
 

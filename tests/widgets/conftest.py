@@ -2,13 +2,8 @@
 
 import pytest
 
-from tests.helpers import admin_token, bearer, token_for
-
-WIDGETS = "/api/v1/widgets"
-
-
-def widget_body(name: str = "my-widget", **fields) -> dict:
-    return {"name": name, "info_url": "https://www.example.com/w", "deadline": "12/31/2030", **fields}
+from tests.support.inprocess import admin_token, bearer, token_for
+from tests.support.widgets import WIDGETS, widget_body
 
 
 @pytest.fixture

@@ -3,8 +3,8 @@
 import pytest
 
 from service.db.models import User, Widget
-from tests.helpers import bearer, login, register
-from tests.widgets.conftest import WIDGETS, widget_body
+from tests.support.inprocess import bearer, login, register
+from tests.support.widgets import WIDGETS, widget_body
 
 ADMIN_CHALLENGE = (
     'Bearer realm="admin_users@widget-api", error="insufficient_scope", '

@@ -7,8 +7,8 @@ import falcon.testing
 import pytest
 
 from service.db.models import User, Widget
-from tests.helpers import assert_envelope, post_form
-from tests.widgets.conftest import WIDGETS, widget_body
+from tests.support.inprocess import assert_envelope, post_form
+from tests.support.widgets import WIDGETS, widget_body
 
 
 def test_create_returns_201_with_message_and_absolute_location(client, admin):

@@ -6,8 +6,8 @@ from email.utils import parsedate_to_datetime
 import pytest
 
 from service.db.models import Widget, utcnow
-from tests.helpers import assert_envelope
-from tests.widgets.conftest import WIDGETS, widget_body
+from tests.support.inprocess import assert_envelope
+from tests.support.widgets import WIDGETS, widget_body
 
 CHANGES = {"info_url": "https://example.com/v2", "deadline": "Jan 31 2031"}
 

@@ -3,8 +3,8 @@
 import pytest
 from playhouse.test_utils import count_queries
 
-from tests.helpers import assert_envelope
-from tests.widgets.conftest import WIDGETS
+from tests.support.inprocess import assert_envelope
+from tests.support.widgets import WIDGETS
 
 PREFIX = "http://falconframework.org"
 

@@ -11,13 +11,13 @@ import psycopg2
 import pytest
 import requests
 
-from conftest import empty_tables
 from service.auth import accounts
 from service.db.connection import bind
 from service.db.models import User, Widget, utcnow
-from tests.helpers import CHEAP, PASSWORD
-from tests.server.conftest import Server
-from tests.widgets.conftest import WIDGETS
+from tests.support.databases import empty_tables
+from tests.support.gunicorn import serve
+from tests.support.inprocess import CHEAP, PASSWORD
+from tests.support.widgets import WIDGETS
 
 pytestmark = pytest.mark.server
 
@@ -31,7 +31,7 @@ ADMIN_EMAIL = "gunicorn-admin@example.com"
 def server(database_url, database):
     bind(database)
     empty_tables(database)
-    running = Server(database_url, workers=4)
+    running = serve(database_url, workers=4)
     yield running
     running.stop()
 

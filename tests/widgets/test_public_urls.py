@@ -3,12 +3,12 @@
 import falcon.testing
 import pytest
 
-from conftest import make_settings
 from service.app import create_app
 from service.db.models import Widget
 from service.settings import ConfigError, Settings
-from tests.helpers import assert_envelope
-from tests.widgets.conftest import WIDGETS, widget_body
+from tests.support.inprocess import assert_envelope
+from tests.support.settings import make_settings
+from tests.support.widgets import WIDGETS, widget_body
 
 FORGED = 'x>; rel="next", <https://evil.example/'
 PUBLIC = "https://api.example.com"

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from service.db.models import Widget
-from tests.widgets.conftest import WIDGETS, widget_body
+from tests.support.widgets import WIDGETS, widget_body
 
 
 @pytest.fixture

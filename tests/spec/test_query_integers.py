@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.helpers import assert_envelope, bearer, token_for
+from tests.support.inprocess import assert_envelope, bearer, token_for
 
 WIDGETS = "/api/v1/widgets"
 NOT_ASCII = ["１", "١", "۱", "१", "𝟏", "1١", "¹", "٣٠"]

@@ -1,4 +1,4 @@
-"""Helpers for the repeated HTTP calls of the test suite."""
+"""The API calls tests repeat, through Falcon's in-process test client."""
 
 import uuid
 from urllib.parse import urlencode

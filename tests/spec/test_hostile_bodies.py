@@ -5,7 +5,7 @@ import json
 import pytest
 
 from service.db.models import User, Widget
-from tests.helpers import PASSWORD, admin_token, assert_envelope, bearer
+from tests.support.inprocess import PASSWORD, admin_token, assert_envelope, bearer
 
 REGISTER = "/api/v1/auth/register"
 LOGIN = "/api/v1/auth/login"

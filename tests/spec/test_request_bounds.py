@@ -8,7 +8,7 @@ one past it is a 400 naming the field, and only that field.
 import pytest
 
 from service.spec.document import load_spec
-from tests.helpers import admin_token, bearer, register
+from tests.support.inprocess import admin_token, bearer, register
 
 SCHEMAS = load_spec().document["components"]["schemas"]
 WIDGETS = "/api/v1/widgets"

@@ -2,8 +2,8 @@
 
 import pytest
 
-from service.spec.routing import StartupError, bind_handlers
 from service.spec.document import Operation
+from service.spec.routing import StartupError, bind_handlers
 
 
 def operation(op_id: str) -> Operation:

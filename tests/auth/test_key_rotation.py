@@ -1,9 +1,9 @@
 """Key rotation: tokens name their key by a kid; previous keys verify until they are dropped."""
 
-from conftest import TEST_SECRET
 from service.auth.tokens import INVALID, key_id
-from tests.helpers import bearer, login, register
-from tests.security.forging import header_of, relabel
+from tests.support.inprocess import bearer, login, register
+from tests.support.settings import TEST_SECRET
+from tests.support.tokens import header_of, relabel
 
 USER = "/api/v1/auth/user"
 OLD_KEY = "the-previous-signing-key-of-32-bytes-or-more"

@@ -10,12 +10,11 @@ import uuid
 
 import pytest
 
-from conftest import TEST_SECRET
 from service.auth.tokens import key_id
 from service.db.models import User
-from tests.auth.test_tokens import EXPIRED, forge, refused
-from tests.helpers import bearer, login, register, token_for
-from tests.security.forging import relabel
+from tests.support.inprocess import bearer, login, register, token_for
+from tests.support.settings import TEST_SECRET
+from tests.support.tokens import EXPIRED, forge, refused, relabel
 
 USER = "/api/v1/auth/user"
 WIDGETS = "/api/v1/widgets"

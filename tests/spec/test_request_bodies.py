@@ -5,7 +5,7 @@ import io
 import pytest
 
 from service.db.models import User
-from tests.helpers import PASSWORD, admin_token, assert_envelope, bearer
+from tests.support.inprocess import PASSWORD, admin_token, assert_envelope, bearer
 
 REGISTER = "/api/v1/auth/register"
 WIDGETS = "/api/v1/widgets"

@@ -3,7 +3,7 @@
 import pytest
 
 from service.db.models import User
-from tests.helpers import PASSWORD, assert_envelope
+from tests.support.inprocess import PASSWORD, assert_envelope
 
 REGISTER = "/api/v1/auth/register"
 JSON = {"Content-Type": "application/json"}

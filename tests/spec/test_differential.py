@@ -14,11 +14,11 @@ from urllib.parse import parse_qsl, urlencode
 import falcon
 import falcon.testing
 import pytest
+import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openapi_core import Config, OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
-import schemathesis
 from schemathesis import GenerationMode
 
 from service.auth.passwords import normalise

@@ -1,0 +1,11 @@
+"""Test support: everything tests, contract tests and benchmarks share, importable by module.
+
+- `settings`: the testing profile and the PostgreSQL test server's address;
+- `databases`: fresh PostgreSQL databases, emptying tables, rebinding the models;
+- `inprocess`: the repeated API calls through Falcon's test client;
+- `over_http`: the same calls over real HTTP, against a live server;
+- `gunicorn`: a real gunicorn on a free port;
+- `widgets`: widget bodies and the collection's path.
+
+Conftest files hold fixtures only; they import what they need from here.
+"""
