@@ -10,10 +10,11 @@ import falcon.testing
 import pytest
 
 from service.app import create_app
+from service.clock import clock
 from service.db.connection import bind, migrate, open_database
 from service.settings import Settings
 from tests.support.databases import empty_tables, fresh_postgres_database
-from tests.support.settings import POSTGRES_TEST_DB, make_settings
+from tests.support.settings import FROZEN_AT, POSTGRES_TEST_DB, make_settings
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -62,3 +63,11 @@ def client_with(database_url, database):
         return falcon.testing.TestClient(create_app(make_settings(database_url, **env), database))
 
     return build
+
+
+@pytest.fixture
+def frozen_clock():
+    """The service's clock stopped at FROZEN_AT for one test, so what it renders is exact."""
+    clock.freeze(FROZEN_AT)
+    yield clock
+    clock.run()

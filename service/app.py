@@ -1,9 +1,7 @@
 """The only wiring place: build the Falcon app from settings and the spec."""
 
-import logging
 
 import falcon
-import peewee
 
 from service import errors, headers, observability
 from service.auth.handlers import AuthHandlers
@@ -11,28 +9,22 @@ from service.auth.middleware import AuthMiddleware
 from service.auth.passwords import Passwords
 from service.auth.throttle import Throttle
 from service.auth.tokens import Tokens
-from service.spec.middleware import ContractMiddleware
 from service.db.connection import (
-    UNAVAILABLE,
     ConnectionCheck,
-    SqliteDatabase,
     bind,
+    install_unavailable_handler,
     open_database,
-    pending_migrations,
-    reset_connection,
-    schema_behind,
 )
 from service.docs import DocsHandlers
 from service.ops import OpsHandlers
 from service.public_urls import PublicUrls
-from service.spec.routing import add_routes
 from service.settings import Settings
 from service.spec.document import load_spec
+from service.spec.middleware import ContractMiddleware
+from service.spec.routing import add_routes
 from service.spec.validator import Validator
 from service.widgets.dates import check_future_date
 from service.widgets.handlers import WidgetHandlers
-
-log = logging.getLogger(__name__)
 
 
 def create_app(
@@ -61,7 +53,7 @@ def create_app(
         ]
     )
     errors.install(app)
-    app.add_error_handler((*UNAVAILABLE, peewee.ProgrammingError), _database_failed(database))
+    install_unavailable_handler(app, database)
     add_routes(
         app,
         spec,
@@ -84,33 +76,3 @@ def get_app() -> falcon.App:
     """The app as gunicorn serves it: settings from the environment."""
     observability.configure_logging()
     return create_app(Settings.from_env())
-
-
-def _database_failed(database):
-    """503 for a database that cannot serve: unreachable, or its schema behind this code."""
-
-    def handle(req, resp, error, params):
-        reason = _schema_reason(database, error)
-        if isinstance(error, UNAVAILABLE):
-            reset_connection(database)
-        elif reason is None:  # the server answered, and not about a missing table: a bug
-            return errors.handle_unexpected(req, resp, error, params)
-        log.warning("database unavailable on %s %s: %s", req.method, req.path, reason or error)
-        errors.render(resp, errors.ServiceUnavailable())
-
-    return handle
-
-
-def _schema_reason(database, error) -> str | None:
-    """Why the schema made `error`, if it did: pending migrations (a missing table or column).
-
-    Asked only of a database that can answer at once: a local SQLite file, or a
-    server that has just answered with an error; never again of one that went silent.
-    """
-    if not isinstance(database, SqliteDatabase) and not isinstance(error, peewee.ProgrammingError):
-        return None
-    try:
-        pending = pending_migrations(database)
-    except (*UNAVAILABLE, peewee.ProgrammingError):
-        return None
-    return schema_behind(pending) if pending else None

@@ -7,31 +7,35 @@ from swagger_ui_bundle import swagger_ui_path
 
 from service.errors import NotFound
 
-SPEC_JSON_URL = "/api/v1/openapi.json"
-UI_URL = "/api/v1/ui"
 INITIALIZER = "widget-api-init.js"
 ASSET_TYPES = {".js": "application/javascript", ".css": "text/css", ".png": "image/png"}
 
-PAGE = f"""<!DOCTYPE html>
+
+def page(asset) -> str:
+    """The Swagger UI page; `asset(name)` is the URL of one of its files."""
+    return f"""<!DOCTYPE html>
 <html lang="en">
   <head>
     <meta charset="UTF-8">
     <title>Widget API</title>
-    <link rel="stylesheet" type="text/css" href="{UI_URL}/swagger-ui.css">
-    <link rel="icon" type="image/png" href="{UI_URL}/favicon-32x32.png" sizes="32x32">
+    <link rel="stylesheet" type="text/css" href="{asset('swagger-ui.css')}">
+    <link rel="icon" type="image/png" href="{asset('favicon-32x32.png')}" sizes="32x32">
   </head>
   <body>
     <div id="swagger-ui"></div>
-    <script src="{UI_URL}/swagger-ui-bundle.js" charset="UTF-8"></script>
-    <script src="{UI_URL}/swagger-ui-standalone-preset.js" charset="UTF-8"></script>
-    <script src="{UI_URL}/{INITIALIZER}" charset="UTF-8"></script>
+    <script src="{asset('swagger-ui-bundle.js')}" charset="UTF-8"></script>
+    <script src="{asset('swagger-ui-standalone-preset.js')}" charset="UTF-8"></script>
+    <script src="{asset(INITIALIZER)}" charset="UTF-8"></script>
   </body>
 </html>
 """
 
-INITIALIZER_JS = f"""window.onload = function () {{
+
+def initializer(spec_url: str) -> str:
+    """The page's own script: Swagger UI over the spec at `spec_url`."""
+    return f"""window.onload = function () {{
   window.ui = SwaggerUIBundle({{
-    url: "{SPEC_JSON_URL}",
+    url: "{spec_url}",
     dom_id: "#swagger-ui",
     deepLinking: true,
     persistAuthorization: true,
@@ -45,10 +49,15 @@ INITIALIZER_JS = f"""window.onload = function () {{
 
 
 class DocsHandlers:
-    """docs.* operations."""
+    """docs.* operations; every URL they send is a path the spec declares."""
 
     def __init__(self, spec, bundle_dir: Path = Path(swagger_ui_path)):
         self.spec = spec
+        self._ui_url = spec.path_of("docs.ui")
+        self._spec_url = spec.path_of("docs.openapi_json")
+        asset_path = spec.path_of("docs.asset")
+        self._page = page(lambda name: asset_path.replace("{asset}", name))
+        self._initializer = initializer(self._spec_url)
         self._spec_json = json.dumps(spec.document, ensure_ascii=False, default=str)
         self._assets = {
             path.name: path
@@ -69,16 +78,16 @@ class DocsHandlers:
     def ui(self, req, resp):
         """Serve the Swagger UI page."""
         resp.content_type = "text/html; charset=utf-8"
-        resp.text = PAGE
+        resp.text = self._page
 
     def root(self, req, resp):
         """Send a browser to the docs, and tell any other client where they are."""
         resp.status = 302
-        resp.location = UI_URL
+        resp.location = self._ui_url
         resp.media = {
-            "message": f"The Widget API; its interactive documentation is at {UI_URL}",
-            "docs": UI_URL,
-            "openapi": SPEC_JSON_URL,
+            "message": f"The Widget API; its interactive documentation is at {self._ui_url}",
+            "docs": self._ui_url,
+            "openapi": self._spec_url,
         }
 
     def asset(self, req, resp):
@@ -86,11 +95,11 @@ class DocsHandlers:
         name = req.context.inputs.path["asset"]
         if not name:  # `/api/v1/ui/`: the page's own address has no trailing slash
             resp.status = 301
-            resp.location = UI_URL
+            resp.location = self._ui_url
             return
         if name == INITIALIZER:
             resp.content_type = ASSET_TYPES[".js"]
-            resp.text = INITIALIZER_JS
+            resp.text = self._initializer
             return
         path = self._assets.get(name)
         if path is None:

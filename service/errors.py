@@ -72,6 +72,16 @@ class UnsupportedMediaType(ApiError):
     default_message = "Unsupported Content-Type"
 
 
+class TooManyRequests(ApiError):
+    """A 429 whose Retry-After tells when the limit lifts."""
+
+    status = 429
+    default_message = "Too many requests. Please try again later."
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message, headers={"Retry-After": str(retry_after)})
+
+
 class ServiceUnavailable(ApiError):
     status = 503
     default_message = "Service temporarily unavailable, please retry"

@@ -6,7 +6,6 @@ from service.spec.routing import operation_of
 
 NOSNIFF = "nosniff"
 NO_STORE = "no-store"
-CACHEABLE_GROUPS = ("docs",)  # the spec and Swagger UI: public, the same for everyone
 # The docs page loads only its own scripts and styles, and runs no inline ones:
 # Swagger UI styles elements through the DOM (which CSP allows) and draws its
 # icons from data: URIs, its one allowance.
@@ -33,7 +32,8 @@ class SecurityHeaders:
 
 
 def _cacheable(op) -> bool:
-    return op is not None and op.id.partition(".")[0] in CACHEABLE_GROUPS
+    """Operations the spec marks `x-cacheable`: public answers, the same for everyone."""
+    return op is not None and op.cacheable
 
 
 class Cors(falcon.CORSMiddleware):

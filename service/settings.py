@@ -49,12 +49,12 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything the app needs to know about its environment."""
+    """Everything the app needs to know about its environment; the defaults are the only ones."""
 
     env: str = "development"
-    database_url: str = "sqlite:///widget_api.db"
+    database_url: str = field(default_factory=lambda: default_database_url())
     secret_key: str = DEV_SECRET_KEY
-    token_expire_seconds: int = 900
+    token_expire_seconds: int = DEFAULT_TOKEN_SECONDS["development"]
     jwt_algorithm: str = "HS256"
     max_body_bytes: int = 64 * 1024
     validate_responses: bool = True
@@ -68,10 +68,6 @@ class Settings:
     auth_rate_limit: tuple | None = (30, 60)
     trusted_proxies: tuple = field(default_factory=tuple)
     public_url: str | None = None
-
-    @property
-    def testing(self) -> bool:
-        return self.env == "testing"
 
     @classmethod
     def from_env(cls, environ=None) -> "Settings":
@@ -88,14 +84,19 @@ class Settings:
             validate_responses=env != "production",
             cors_origins=_cors_origins(env, environ.get("CORS_ORIGINS")),
             previous_secret_keys=_previous_keys(env, environ.get("PREVIOUS_SECRET_KEYS", "")),
-            token_leeway_seconds=integer(environ, "TOKEN_LEEWAY_SECONDS", 0, 0, MAX_LEEWAY_SECONDS),
+            token_leeway_seconds=integer(
+                environ, "TOKEN_LEEWAY_SECONDS", cls.token_leeway_seconds, 0, MAX_LEEWAY_SECONDS
+            ),
             token_issuer=environ.get("TOKEN_ISSUER", "").strip() or None,
             token_audience=environ.get("TOKEN_AUDIENCE", "").strip() or None,
-            login_max_failures=integer(environ, "LOGIN_MAX_FAILURES", 5, 1, MAX_COUNT),
-            login_failure_window_seconds=integer(
-                environ, "LOGIN_FAILURE_WINDOW_SECONDS", 900, 1, MAX_WINDOW_SECONDS
+            login_max_failures=integer(
+                environ, "LOGIN_MAX_FAILURES", cls.login_max_failures, 1, MAX_COUNT
             ),
-            auth_rate_limit=_rate_limit(environ.get("AUTH_RATE_LIMIT", "30/60")),
+            login_failure_window_seconds=integer(
+                environ, "LOGIN_FAILURE_WINDOW_SECONDS", cls.login_failure_window_seconds,
+                1, MAX_WINDOW_SECONDS,
+            ),
+            auth_rate_limit=_rate_limit(environ.get("AUTH_RATE_LIMIT"), cls.auth_rate_limit),
             trusted_proxies=_networks(environ.get("TRUSTED_PROXIES", "")),
             public_url=_public_url(environ.get("PUBLIC_URL", "")),
         )
@@ -241,8 +242,10 @@ def _previous_keys(env: str, raw: str) -> tuple:
     return keys
 
 
-def _rate_limit(raw: str) -> tuple | None:
-    """`N/SECONDS` as (N, SECONDS); `0` turns the limit off (None)."""
+def _rate_limit(raw: str | None, default: tuple | None) -> tuple | None:
+    """`N/SECONDS` as (N, SECONDS); `0` turns the limit off (None); unset, `default`."""
+    if raw is None:
+        return default
     raw = raw.strip()
     if raw == "0":
         return None

@@ -13,7 +13,8 @@ from playhouse.migrations import Migration, Runner
 
 from service.cli import build_parser
 from service.db.connection import MIGRATIONS_DIR, bind, open_database
-from service.db.models import RevokedToken, User, utcnow
+from service.clock import utcnow
+from service.db.models import RevokedToken, User
 from service.spec.document import load_spec
 
 CLI = [sys.executable, "-m", "service.cli"]

@@ -6,20 +6,18 @@ from datetime import datetime, timedelta
 import peewee
 
 from service.auth.challenges import unauthorized
+from service.auth.emails import normalise_email
 from service.auth.passwords import Passwords
 from service.auth.throttle import Throttle
 from service.auth.writes import must_write
-from service.db.models import RevokedToken, User, db, utcnow
+from service.clock import utcnow
+from service.db.models import RevokedToken, User, db
 from service.db.prepared import Prepared
 from service.errors import Conflict
 
 log = logging.getLogger(__name__)
 
 BAD_CREDENTIALS = "email or password does not match"
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def register(email: str, password: str, passwords: Passwords, admin: bool = False) -> User:

@@ -1,12 +1,13 @@
 """HTTP handlers for the auth operations: translate requests to account rules and back."""
 
-from datetime import UTC, datetime
+from datetime import UTC
 
 from service.auth import accounts
 from service.auth.addresses import client_address, limit_key
 from service.auth.passwords import Passwords
 from service.auth.throttle import Throttle
 from service.auth.tokens import Tokens
+from service.clock import clock
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -43,7 +44,7 @@ class AuthHandlers:
             "public_id": str(user.public_id),
             "admin": user.admin,
             "registered_on": user.registered_on.replace(tzinfo=UTC).isoformat(timespec="seconds"),
-            "token_expires_in": _clock(claims.seconds_left(datetime.now(UTC))),
+            "token_expires_in": _clock(claims.seconds_left(clock.now())),
         }
 
     def logout(self, req, resp):

@@ -26,9 +26,11 @@ from datetime import datetime, timedelta
 import peewee
 from peewee import Case
 
+from service.auth.emails import normalise_email
 from service.auth.writes import must_write
-from service.db.models import AuthThrottle, db, utcnow
-from service.errors import ApiError
+from service.clock import utcnow
+from service.db.models import AuthThrottle, db
+from service.errors import TooManyRequests
 
 log = logging.getLogger(__name__)
 
@@ -36,16 +38,6 @@ ACCOUNT_LOCKED = "Too many failed logins for this account. Please try again late
 ADDRESS_LIMITED = "Too many attempts from this address. Please try again later."
 ACCOUNT_CEILING_FACTOR = 10  # failures per window across all addresses, in LOGIN_MAX_FAILURES
 ADDRESS_POLICY = "address"  # the quota's name in the RateLimit headers
-
-
-class TooManyRequests(ApiError):
-    """A 429 whose Retry-After tells when the limit lifts."""
-
-    status = 429
-    default_message = "Too many requests. Please try again later."
-
-    def __init__(self, message: str, retry_after: int):
-        super().__init__(message, headers={"Retry-After": str(retry_after)})
 
 
 @dataclass(frozen=True)
@@ -151,13 +143,13 @@ class Reservation:
 
 def account_key(email: str) -> str:
     """Key an account by a hash of its normalised email: the table holds no addresses of people."""
-    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    digest = hashlib.sha256(normalise_email(email).encode()).hexdigest()
     return f"account:{digest}"
 
 
 def pair_key(email: str, address: str) -> str:
     """Key an account at one client address by a hash of both."""
-    digest = hashlib.sha256(f"{email.strip().lower()}\x00{address}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{normalise_email(email)}\x00{address}".encode()).hexdigest()
     return f"login:{digest}"
 
 

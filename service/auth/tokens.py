@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
+from service.clock import unix_now
+
 TOKEN_TYPE = "at+jwt"  # RFC 9068: an access token, never another kind of JWT
 REQUIRED_CLAIMS = ("exp", "iat", "sub", "jti")
 EXPIRED = "Access token expired. Please log in again."
@@ -81,7 +83,7 @@ class Tokens:
 
     def issue(self, subject: str, admin: bool) -> str:
         """Sign a fresh token for a user's public id."""
-        now = int(datetime.now(UTC).timestamp())
+        now = unix_now()
         claims = {
             "sub": subject,
             "admin": admin,
@@ -99,7 +101,7 @@ class Tokens:
     def decode(self, token: str) -> Claims:
         """Verify key, signature, algorithm, type, claim types and times; raise TokenError if any fails."""
         claims, exp = self._verified(token)
-        if exp <= int(datetime.now(UTC).timestamp()) - self.leeway_seconds:
+        if exp <= unix_now() - self.leeway_seconds:
             raise TokenError(EXPIRED)
         return claims
 

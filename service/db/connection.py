@@ -19,6 +19,7 @@ import peewee
 from playhouse import db_url
 from playhouse.migrations import Migration, Runner
 
+from service import errors
 from service.db.models import db
 
 log = logging.getLogger(__name__)
@@ -215,3 +216,38 @@ def reset_connection(database: peewee.Database) -> None:
         database.close()
     except UNAVAILABLE:  # broken, or still inside a transaction: let go of it all the same
         database.dispose()
+
+
+def install_unavailable_handler(app, database: peewee.Database) -> None:
+    """Let `app` answer 503 for a database that cannot serve (ConnectionCheck's partner)."""
+    app.add_error_handler((*UNAVAILABLE, peewee.ProgrammingError), _database_failed(database))
+
+
+def _database_failed(database):
+    """503 for a database that cannot serve: unreachable, or its schema behind this code."""
+
+    def handle(req, resp, error, params):
+        reason = _schema_reason(database, error)
+        if isinstance(error, UNAVAILABLE):
+            reset_connection(database)
+        elif reason is None:  # the server answered, and not about a missing table: a bug
+            return errors.handle_unexpected(req, resp, error, params)
+        log.warning("database unavailable on %s %s: %s", req.method, req.path, reason or error)
+        errors.render(resp, errors.ServiceUnavailable())
+
+    return handle
+
+
+def _schema_reason(database, error) -> str | None:
+    """Why the schema made `error`, if it did: pending migrations (a missing table or column).
+
+    Asked only of a database that can answer at once: a local SQLite file, or a
+    server that has just answered with an error; never again of one that went silent.
+    """
+    if not isinstance(database, SqliteDatabase) and not isinstance(error, peewee.ProgrammingError):
+        return None
+    try:
+        pending = pending_migrations(database)
+    except (*UNAVAILABLE, peewee.ProgrammingError):
+        return None
+    return schema_behind(pending) if pending else None

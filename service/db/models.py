@@ -1,16 +1,11 @@
 """The peewee models; their tables are created only by migrations."""
 
 import uuid
-from datetime import UTC, datetime
-
 import peewee
 
+from service.clock import utcnow
+
 db = peewee.DatabaseProxy()
-
-
-def utcnow() -> datetime:
-    """The current time as a naive UTC datetime, the form every column stores."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class BaseModel(peewee.Model):

@@ -19,6 +19,7 @@ class Operation:
     path: str
     secured: bool
     admin_only: bool
+    cacheable: bool
     parameters: tuple
     request_body: dict | None
     responses: dict
@@ -87,6 +88,7 @@ def _operations(document: dict):
                 path=path,
                 secured=bool(op.get("security", default_security)),
                 admin_only=bool(op.get("x-admin-only", False)),
+                cacheable=bool(op.get("x-cacheable", False)),
                 parameters=tuple(shared + op.get("parameters", [])),
                 request_body=op.get("requestBody"),
                 responses=op["responses"],

@@ -17,6 +17,8 @@ import re
 
 from dateutil import parser
 
+from service.clock import utc_today
+
 MAX_DEADLINE_LENGTH = 64
 INVALID_DATE_MESSAGE = (
     "{value} is not a valid date: use a date such as 12/31/2030, 2030-12-31 or Dec 31 2030"
@@ -230,11 +232,6 @@ def _shown(text: str) -> str:
     if len(value) > MAX_DEADLINE_LENGTH:
         return value[:MAX_DEADLINE_LENGTH] + "..."
     return value
-
-
-def utc_today() -> dt.date:
-    """Today's date in UTC, the calendar deadlines are judged against."""
-    return dt.datetime.now(dt.timezone.utc).date()
 
 
 def check_future_date(value) -> None:

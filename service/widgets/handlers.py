@@ -1,6 +1,6 @@
 """HTTP handlers for the widget operations."""
 
-from service.db.models import utcnow
+from service.clock import utcnow
 from service.public_urls import PublicUrls
 from service.widgets import store
 from service.widgets.dates import display, iso8601, rfc822, time_remaining
@@ -20,7 +20,7 @@ class WidgetHandlers:
         number, per_page = req.context.inputs.query["page"], req.context.inputs.query["per_page"]
         prefix = self.urls.prefix(req)
         total, widgets = store.listing(offset_of(number, per_page), per_page)
-        page = Page.of(number, per_page, total)
+        page = Page(number, per_page, total)
         now = utcnow()
         resp.set_header("Link", page.link_header(prefix, self.collection_path))
         resp.set_header("Total-Count", str(page.total_items))

@@ -27,11 +27,6 @@ class Page:
                 f"{self.total_items} must be at least 1, 1 and 0"
             )
 
-    @classmethod
-    def of(cls, page: int, per_page: int, total_items: int) -> "Page":
-        """Describe page `page` of `total_items` items shown `per_page` at a time."""
-        return cls(page=page, per_page=per_page, total_items=total_items)
-
     @property
     def total_pages(self) -> int:
         """Count pages, never fewer than one, so an empty listing still has a first page."""

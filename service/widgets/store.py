@@ -5,10 +5,11 @@ from datetime import datetime
 
 import peewee
 
+from service.clock import utc_today
 from service.db.models import User, Widget, db
 from service.db.prepared import Prepared
 from service.errors import Conflict, NotFound, ValidationFailed
-from service.widgets.dates import DeadlineError, parse_deadline, utc_today
+from service.widgets.dates import DeadlineError, parse_deadline
 
 
 @dataclass(frozen=True, slots=True)

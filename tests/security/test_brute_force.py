@@ -15,7 +15,8 @@ import requests
 
 from service.auth.throttle import ACCOUNT_CEILING_FACTOR, account_key, hit
 from service.db.connection import bind
-from service.db.models import AuthThrottle, utcnow
+from service.clock import utcnow
+from service.db.models import AuthThrottle
 from tests.support.databases import empty_tables
 from tests.support.gunicorn import Gunicorn, serve
 from tests.support.inprocess import PASSWORD, assert_envelope, login, register

@@ -13,7 +13,8 @@ from service import cli
 from service.auth import accounts
 from service.auth.tokens import accepted_until, key_id
 from service.db.connection import bind
-from service.db.models import RevokedToken, db, utcnow
+from service.clock import utcnow
+from service.db.models import RevokedToken, db
 from tests.support.inprocess import bearer, register, token_for
 from tests.support.tokens import BLACKLISTED, forge, refused
 

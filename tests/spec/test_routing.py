@@ -7,7 +7,7 @@ from service.spec.routing import StartupError, bind_handlers
 
 
 def operation(op_id: str) -> Operation:
-    return Operation(op_id, "GET", "/x", False, False, (), None, {})
+    return Operation(op_id, "GET", "/x", False, False, False, (), None, {})
 
 
 class Handlers:

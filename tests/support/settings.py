@@ -1,12 +1,17 @@
 """The testing profile, and where the PostgreSQL test server is."""
 
 import os
+from datetime import UTC, datetime
 
 from service.settings import Settings
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 POSTGRES_TEST_DB = os.environ.get("TEST_POSTGRES_DB", "widget_api_test")
 TEST_SECRET = "test-secret-key-of-at-least-thirty-two-bytes"
+# Where the `frozen_clock` fixture stops the service's clock: in the past of any real
+# run (a token's `iat` may not lie ahead of the real time), a fixed distance from the
+# widget bodies' deadline.
+FROZEN_AT = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
 TESTING_ENV = {
     "APP_ENV": "testing",
     "SECRET_KEY": TEST_SECRET,

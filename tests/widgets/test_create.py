@@ -1,7 +1,7 @@
 """POST /api/v1/widgets (administrators)."""
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime
 
 import falcon.testing
 import pytest
@@ -78,8 +78,8 @@ def test_create_refuses_a_past_deadline(client, admin):
     assert "is in the past" in response.json["errors"]["deadline"]
 
 
-def test_create_accepts_todays_date_as_deadline(client, admin):
-    today = datetime.now(UTC).date().isoformat()
+def test_create_accepts_todays_date_as_deadline(frozen_clock, client, admin):
+    today = frozen_clock.now().date().isoformat()
     response = client.simulate_post(WIDGETS, json=widget_body(deadline=today), headers=admin)
     assert response.status_code == 201
 

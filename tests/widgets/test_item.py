@@ -5,7 +5,8 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
-from service.db.models import Widget, utcnow
+from service.clock import utcnow
+from service.db.models import Widget
 from tests.support.inprocess import assert_envelope
 from tests.support.widgets import WIDGETS, widget_body
 
@@ -35,12 +36,18 @@ def test_get_shows_the_owner_without_private_fields(client, user, widget):
     assert owner["email"] == "admin@example.com"
 
 
-def test_get_renders_the_deadline_in_every_form(client, user, widget):
+def test_get_renders_the_deadline_in_every_form(frozen_clock, client, user, widget):
     body = client.simulate_get(widget, headers=user).json
     assert body["deadline"] == "12/31/30 11:59:59 PM UTC"
     assert body["deadline_iso8601"] == "2030-12-31T23:59:59+00:00"
     assert body["deadline_passed"] is False
-    assert body["time_remaining"].endswith("seconds")
+    assert body["time_remaining"] == "1825 days 11 hours 59 minutes 59 seconds"
+
+
+def test_time_remaining_says_one_second_in_the_singular(frozen_clock, client, user, widget):
+    Widget.update(deadline=utcnow() + timedelta(seconds=1)).execute()
+    body = client.simulate_get(widget, headers=user).json
+    assert body["time_remaining"] == "1 second"
 
 
 def test_get_renders_created_at_in_every_form_for_the_same_instant(client, user, widget):

@@ -13,7 +13,8 @@ import requests
 
 from service.auth import accounts
 from service.db.connection import bind
-from service.db.models import User, Widget, utcnow
+from service.clock import utcnow
+from service.db.models import User, Widget
 from tests.support.databases import empty_tables
 from tests.support.gunicorn import serve
 from tests.support.inprocess import CHEAP, PASSWORD
