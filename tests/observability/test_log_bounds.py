@@ -1,6 +1,5 @@
 """No request, however hostile, writes more than a few KB to the log, or a line not in UTF-8."""
 
-import io
 import json
 import logging
 import sys
@@ -9,6 +8,7 @@ import pytest
 
 from service.observability import MAX_FIELD_CHARS, JsonFormatter
 from tests.support.inprocess import PASSWORD
+from tests.support.logs import captured_log
 
 REGISTER = "/api/v1/auth/register"
 JSON = {"Content-Type": "application/json"}
@@ -20,16 +20,8 @@ LINE_BYTES = (
 @pytest.fixture
 def written():
     """Everything logged during the test, at any level, as the UTF-8 bytes production writes."""
-    stream = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict", write_through=True)
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    yield lambda: stream.buffer.getvalue().splitlines()
-    root.removeHandler(handler)
-    root.setLevel(level)
+    with captured_log() as lines:
+        yield lines
 
 
 HOSTILE = [

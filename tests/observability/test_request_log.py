@@ -1,6 +1,5 @@
 """Every request gets an id, echoed in its response, and one JSON log line that leaks no secret."""
 
-import io
 import json
 import logging
 import re
@@ -10,9 +9,9 @@ import pytest
 
 from service.app import create_app, get_app
 from service.db.models import db
-from service.observability import JsonFormatter
 from service.spec.document import load_spec
 from tests.support.inprocess import bearer, login, register
+from tests.support.logs import captured_log
 from tests.support.settings import TEST_SECRET, make_settings
 
 GENERATED = re.compile(r"[0-9a-f]{32}")
@@ -22,16 +21,8 @@ SECRET_PASSWORD = "pw-that-must-never-be-logged"
 @pytest.fixture
 def log_lines():
     """Every record logged during the test, at any level, as the parsed JSON lines production writes."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
-    root.removeHandler(handler)
-    root.setLevel(level)
+    with captured_log() as lines:
+        yield lambda: [json.loads(line) for line in lines()]
 
 
 @pytest.fixture

@@ -5,7 +5,9 @@
 - `inprocess`: the repeated API calls through Falcon's test client;
 - `over_http`: the same calls over real HTTP, against a live server;
 - `gunicorn`: a real gunicorn on a free port;
-- `widgets`: widget bodies and the collection's path.
+- `widgets`: widget bodies and the collection's path;
+- `tokens`: tokens forged with chosen claims or headers, and how a refusal looks;
+- `logs`: the service's log captured as production writes it.
 
 Conftest files hold fixtures only; they import what they need from here.
 """
