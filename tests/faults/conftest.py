@@ -4,7 +4,6 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.faults.proxy import TcpProxy
 from tests.support.databases import (
     drop_postgres_database,
     empty_tables,
@@ -13,6 +12,7 @@ from tests.support.databases import (
 )
 from tests.support.gunicorn import Gunicorn, serve_unlimited
 from tests.support.over_http import admin_token, token_for
+from tests.support.proxy import TcpProxy
 
 
 def through(url: str, address: str) -> str:

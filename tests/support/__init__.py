@@ -7,7 +7,8 @@
 - `gunicorn`: a real gunicorn on a free port;
 - `widgets`: widget bodies and the collection's path;
 - `tokens`: tokens forged with chosen claims or headers, and how a refusal looks;
-- `logs`: the service's log captured as production writes it.
+- `logs`: the service's log captured as production writes it;
+- `proxy`: a TCP proxy in front of the database that a test can cut, silence and restore.
 
 Conftest files hold fixtures only; they import what they need from here.
 """
