@@ -28,10 +28,11 @@ def instances(request, shared_database_url):
     """Instance A and instance B: separate ports, separate process trees, one database."""
     pooler = PgBouncer(shared_database_url) if request.param == "pgbouncer" else None
     url = pooler.url_for(shared_database_url) if pooler else shared_database_url
+    env = {"DATABASE_PREPARED_STATEMENTS": "off"} if pooler else {}  # PgBouncer 1.18 drops them
     started = []
     try:
-        started.append(serve_unlimited(url))
-        started.append(serve_unlimited(url))
+        started.append(serve_unlimited(url, **env))
+        started.append(serve_unlimited(url, **env))
         yield tuple(started)
     finally:
         for instance in started:
