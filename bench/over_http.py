@@ -116,6 +116,51 @@ def rss_mb(server: Gunicorn, field: str) -> float:
     return max(sizes)
 
 
+def cpu_seconds(pids) -> dict:
+    """pid -> user + system CPU seconds so far, for the processes still alive."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    seconds = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        seconds[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return seconds
+
+
+def backends_of(database_name: str) -> set:
+    """The local PostgreSQL server processes serving `database_name` (their title names it)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                title = (entry / "cmdline").read_bytes().decode(errors="replace")
+            except OSError:
+                continue
+            if title.startswith("postgres: ") and f" {database_name} " in title:
+                found.add(int(entry.name))
+    return found
+
+
+class CpuSplit:
+    """CPU seconds the workers and the database's server processes spend during one run."""
+
+    def __init__(self, server: Gunicorn, database_name: str | None):
+        self.server, self.database_name = server, database_name
+        self.before = self._now()
+
+    def _now(self) -> tuple:
+        backends = backends_of(self.database_name) if self.database_name else set()
+        return cpu_seconds(self.server.worker_pids()), cpu_seconds(backends)
+
+    def spent(self) -> tuple:
+        """(worker seconds, database seconds) since this split began."""
+        after = self._now()
+        return tuple(sum(end.get(pid, 0) - start.get(pid, 0) for pid in end)
+                     for start, end in zip(self.before, after))
+
+
 def run_wrk(wrk: str, url: str, args, headers: dict, script: str | None = None) -> dict:
     command = [wrk, "-t1", f"-c{args.connections}", f"-d{args.duration}s",
                "--latency", url]
@@ -151,6 +196,7 @@ def bench_service(wrk: str, url: str, args) -> tuple:
     env = {"APP_ENV": "production", "SECRET_KEY": SECRET, "DATABASE_URL": url,
            "TOKEN_EXPIRE_SECONDS": "3600", "AUTH_RATE_LIMIT": "0", "GUNICORN_MAX_REQUESTS": "0"}
     server = Gunicorn(["-c", "gunicorn.conf.py"], env, args.workers)
+    database_name = urlparse(url).path.strip("/") if url.startswith("postgresql") else None
     try:
         auth = bearer_of(server.url)
         recorded, results = {}, {}
@@ -159,8 +205,12 @@ def bench_service(wrk: str, url: str, args) -> tuple:
             answer = requests.request(method, server.url + path, headers=auth,
                                       json=body if method == "POST" else None, timeout=10)
             recorded[f"{method} {path.split('?')[0]}"] = [answer.status_code, answer.text]
+            split = CpuSplit(server, database_name)
             results[name] = run_wrk(wrk, server.url + path, args, auth,
                                     POST_SCRIPT if method == "POST" else None)
+            worker_cpu, database_cpu = split.spent()
+            results[name]["cpu_ms"] = (1000 * worker_cpu / results[name]["requests"],
+                                       1000 * database_cpu / results[name]["requests"])
         served = sum(r["requests"] for r in results.values())
         served += keep_serving(server.url, auth, STEADY_REQUESTS - served)
         memory = {"requests": served, "steady": rss_mb(server, "VmRSS"),
@@ -258,7 +308,21 @@ def main() -> None:
             print(f"{name:34}{backend:>12}{r['rps']:>10.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}"
                   f"{r['p99'] / r['p50']:>9.1f}{share:>12}{r['errors']:>9}")
     print()
+    print_cpu(table)
+    print()
     print_targets(table, trips, memory)
+
+
+def print_cpu(table: dict) -> None:
+    """CPU per request, the workers' and PostgreSQL's apart: what capacity is made of."""
+    print("CPU per request (user + system, from /proc), and requests per second one core could serve")
+    print(f"{'endpoint':34}{'backend':>12}{'worker ms':>11}{'database ms':>13}{'req/s/core':>12}")
+    for backend, results in table.items():
+        for name, r in results.items():
+            if "cpu_ms" in r:
+                worker, database = r["cpu_ms"]
+                per_core = 1000 / (worker + database) if worker + database else float("nan")
+                print(f"{name:34}{backend:>12}{worker:>11.2f}{database:>13.2f}{per_core:>12.0f}")
 
 
 def verdict(met: bool) -> str:

@@ -130,8 +130,8 @@ def _creates(upsert, name: str) -> bool:
     """Run `upsert` and tell, in the same transaction, whether it inserted the row."""
     if isinstance(db.obj, peewee.PostgresqlDatabase):
         # A row the statement inserted has no xmax; one ON CONFLICT updated carries its own.
-        with db.atomic():
-            return upsert.returning(peewee.SQL("xmax = 0")).tuples().execute()[0][0]
+        # One statement, atomic on its own: no BEGIN and COMMIT round trips around it.
+        return upsert.returning(peewee.SQL("xmax = 0")).tuples().execute()[0][0]
     # SQLite, one writer at a time: BEGIN IMMEDIATE holds the write lock from the look to the write.
     with db.atomic("IMMEDIATE"):
         existed = Widget.select().where(Widget.name == name).exists()
@@ -142,8 +142,7 @@ def _creates(upsert, name: str) -> bool:
 def delete(name: str) -> None:
     """Remove a widget; NotFound when none has the name."""
     name = normalise_name(name)
-    with db.atomic():
-        deleted = Widget.delete().where(Widget.name == name).execute()
+    deleted = Widget.delete().where(Widget.name == name).execute()  # one statement: atomic
     if not deleted:
         raise NotFound(f"{name} not found in database.")
 

@@ -60,6 +60,9 @@ REQUESTS = [  # (what, method, path, body, status, most round trips)
     ("list", "GET", WIDGETS, None, 200, 2),
     ("list past the end", "GET", f"{WIDGETS}?page=9", None, 200, 2),
     ("create", "POST", WIDGETS, new_widget, 201, 3),
+    ("update", "PUT", f"{WIDGETS}/first", lambda: {"info_url": "https://example.com/2",
+                                                   "deadline": "12/31/2031"}, 200, 2),
+    ("delete", "DELETE", f"{WIDGETS}/gone", None, 404, 2),
 ]
 
 
