@@ -1,5 +1,6 @@
 """Business rules for widgets: plain functions over the models."""
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,6 +11,8 @@ from service.db.models import User, Widget, db
 from service.db.prepared import Prepared
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.widgets.dates import DeadlineError, parse_deadline
+
+ROWS_REMEMBERED = 4096  # a few MB per worker: every widget of a busy first page many times over
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +65,10 @@ _FIND = Prepared(lambda name: _shown_columns().where(Widget.name == name), 1)
 _LISTING = Prepared(_listing, 2)
 
 
-def _row(values) -> WidgetRow:
+@functools.lru_cache(maxsize=ROWS_REMEMBERED)
+def _row(values: tuple) -> WidgetRow:
+    """The widget a database row holds; the same row converts to the same widget, so each
+    worker converts a row once (its text dates and ids are parsed once, not per request)."""
     name, info_url, created_at, deadline, email, public_id = values
     return WidgetRow(
         name, info_url, Widget.created_at.python_value(created_at),
@@ -104,7 +110,7 @@ def find(name: str) -> WidgetRow:
     found = _FIND.execute(name).fetchone()
     if found is None:
         raise NotFound(f"{name} not found in database.")
-    return _row(found)
+    return _row(tuple(found))
 
 
 def put(name: str, info_url: str, deadline_text: str, owner: User) -> tuple[str, bool]:
@@ -151,4 +157,4 @@ def listing(offset: int, limit: int) -> tuple[int, list]:
     """How many widgets there are, and `limit` of them from `offset`, oldest first, with owners."""
     rows = _LISTING.execute(limit, offset).fetchall()
     total = rows[0][0]
-    return total, [_row(values[1:]) for values in rows if values[1] is not None]
+    return total, [_row(tuple(values[1:])) for values in rows if values[1] is not None]
