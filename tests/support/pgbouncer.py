@@ -95,13 +95,13 @@ class PgBouncer:
 
 
 def _as_user(directory: Path) -> list:
-    """PgBouncer refuses to run as root: as root, run it as the database's system user."""
+    """PgBouncer refuses to run as root: as root, run it as `nobody`, owner of its directory."""
     if os.getuid() != 0:
         return []
-    user = pwd.getpwnam("postgres")
+    user = pwd.getpwnam("nobody")
     for path in (directory, *directory.iterdir()):
         os.chown(path, user.pw_uid, user.pw_gid)
-    return ["-u", "postgres"]
+    return ["-u", "nobody"]
 
 
 def unavailable(reason: str):
