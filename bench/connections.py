@@ -73,8 +73,9 @@ def per_request(app, database):
 def pooled(url: str) -> PooledPostgresqlDatabase:
     """A peewee pool with the same connection parameters the service uses."""
     plain = open_database(url)
+    same_driver = {"prefer_psycopg3": True} if "prepare_threshold" in plain.connect_params else {}
     return PooledPostgresqlDatabase(
-        plain.database, max_connections=4, stale_timeout=300, **plain.connect_params
+        plain.database, max_connections=4, stale_timeout=300, **same_driver, **plain.connect_params
     )
 
 

@@ -1,13 +1,16 @@
 """Requests per second and latency over HTTP under gunicorn, with wrk as the load.
 
-    .venv/bin/python bench/over_http.py [--duration 10] [--connections 16] [--workers 2]
+    .venv/bin/python bench/over_http.py [--duration 10] [--connections 8] [--workers 2]
 
 For SQLite and PostgreSQL (skipped when none answers at BENCH_POSTGRES_URL),
 each seeded with 1 admin, 100 users and 1,000 widgets, and for a bare Falcon
 app serving the same bytes from memory (the ceiling), all with the same worker
-count. The service runs with APP_ENV=production (request validation on,
-response validation off, argon2's production profile). Prints a table, the
-ratios to the ceiling, login throughput and the peak RSS of the workers.
+count, under wrk with one thread (issue 13's method: wrk -t1 -c8, 2 workers).
+The service runs with APP_ENV=production (request validation on, response
+validation off, argon2's production profile). Prints a table, then every
+target of issue 13 beside its figure: the ratios to the ceiling, p99/p50,
+PostgreSQL round trips per request (counted on the wire, not timed), and the
+RSS per worker after the non-login runs (steady state) and after login (peak).
 """
 
 import argparse
@@ -19,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import urlparse
 
 import psycopg2
 import requests
@@ -28,8 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.seed import ADMIN_EMAIL, PASSWORD, seed  # noqa: E402
-from service.db.connection import bind, migrate, open_database  # noqa: E402
+from service.db.connection import PREPARE_THRESHOLD, bind, migrate, open_database  # noqa: E402
 from tests.support.gunicorn import Gunicorn  # noqa: E402
+from tests.support.wire import RoundTripCounter, url_through  # noqa: E402
 
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SECRET = "bench-secret-key-of-at-least-thirty-two-bytes"
@@ -58,6 +63,24 @@ function request()
   return wrk.format("POST", nil, headers, body)
 end
 """
+# Issue 13's targets: share of the ceiling per backend and endpoint, round trips per request.
+SHARE_TARGETS = {
+    ("postgresql", "GET /api/v1/widgets?per_page=10"): 0.45,
+    ("postgresql", "GET /api/v1/auth/user"): 0.60,
+    ("postgresql", "GET /api/v1/widgets/{name}"): 0.55,
+    ("postgresql", "POST /api/v1/widgets"): 0.30,
+    ("sqlite", "GET /api/v1/widgets?per_page=10"): 0.55,
+    ("sqlite", "GET /api/v1/auth/user"): 0.70,
+}
+ROUND_TRIP_LIMITS = {
+    "GET /api/v1/auth/user": 1,
+    "GET /api/v1/widgets/{name}": 2,
+    "GET /api/v1/widgets?per_page=10": 2,
+    "POST /api/v1/widgets": 3,
+}
+STEADY_REQUESTS = 10_000  # non-login requests before the steady-state RSS is read
+STEADY_RSS_MB = 90
+P99_OVER_P50 = 5
 LOGIN_SCRIPT = """
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -84,17 +107,62 @@ def fresh_postgres() -> str | None:
     return POSTGRES_URL.rsplit("/", 1)[0] + "/widget_api_bench"
 
 
-def peak_rss_mb(server: Gunicorn) -> float:
-    """The highest resident set of any of the server's workers so far."""
-    peaks = []
+def rss_mb(server: Gunicorn, field: str) -> float:
+    """The largest `field` of /proc/PID/status (VmRSS now, VmHWM the peak) among the workers."""
+    sizes = []
     for pid in server.worker_pids():
         status = Path(f"/proc/{pid}/status").read_text()
-        peaks.append(int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024)
-    return max(peaks)
+        sizes.append(int(re.search(rf"{field}:\s+(\d+) kB", status).group(1)) / 1024)
+    return max(sizes)
+
+
+def cpu_seconds(pids) -> dict:
+    """pid -> user + system CPU seconds so far, for the processes still alive."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    seconds = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        seconds[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return seconds
+
+
+def backends_of(database_name: str) -> set:
+    """The local PostgreSQL server processes serving `database_name` (their title names it)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                title = (entry / "cmdline").read_bytes().decode(errors="replace")
+            except OSError:
+                continue
+            if title.startswith("postgres: ") and f" {database_name} " in title:
+                found.add(int(entry.name))
+    return found
+
+
+class CpuSplit:
+    """CPU seconds the workers and the database's server processes spend during one run."""
+
+    def __init__(self, server: Gunicorn, database_name: str | None):
+        self.server, self.database_name = server, database_name
+        self.before = self._now()
+
+    def _now(self) -> tuple:
+        backends = backends_of(self.database_name) if self.database_name else set()
+        return cpu_seconds(self.server.worker_pids()), cpu_seconds(backends)
+
+    def spent(self) -> tuple:
+        """(worker seconds, database seconds) since this split began."""
+        after = self._now()
+        return tuple(sum(end.get(pid, 0) - start.get(pid, 0) for pid in end)
+                     for start, end in zip(self.before, after))
 
 
 def run_wrk(wrk: str, url: str, args, headers: dict, script: str | None = None) -> dict:
-    command = [wrk, f"-t{min(2, args.connections)}", f"-c{args.connections}", f"-d{args.duration}s",
+    command = [wrk, "-t1", f"-c{args.connections}", f"-d{args.duration}s",
                "--latency", url]
     for name, value in headers.items():
         command[1:1] = ["-H", f"{name}: {value}"]
@@ -105,6 +173,7 @@ def run_wrk(wrk: str, url: str, args, headers: dict, script: str | None = None) 
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return {
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
         "p50": _ms(re.search(r"50%\s+([\d.]+\w+)", output).group(1)),
         "p99": _ms(re.search(r"99%\s+([\d.]+\w+)", output).group(1)),
@@ -123,27 +192,74 @@ def bench_service(wrk: str, url: str, args) -> tuple:
     bind(database)
     seed()
     database.close()
+    # No recycling: the steady-state RSS is that of a worker that served every request.
     env = {"APP_ENV": "production", "SECRET_KEY": SECRET, "DATABASE_URL": url,
-           "TOKEN_EXPIRE_SECONDS": "3600", "AUTH_RATE_LIMIT": "0"}
+           "TOKEN_EXPIRE_SECONDS": "3600", "AUTH_RATE_LIMIT": "0", "GUNICORN_MAX_REQUESTS": "0"}
     server = Gunicorn(["-c", "gunicorn.conf.py"], env, args.workers)
+    database_name = urlparse(url).path.strip("/") if url.startswith("postgresql") else None
     try:
-        login = requests.post(server.url + "/api/v1/auth/login",
-                              json={"email": ADMIN_EMAIL, "password": PASSWORD}, timeout=10)
-        auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        auth = bearer_of(server.url)
         recorded, results = {}, {}
         for name, method, path in ENDPOINTS:
             body = {"name": "recorded", "info_url": "https://example.com", "deadline": "12/31/2030"}
             answer = requests.request(method, server.url + path, headers=auth,
                                       json=body if method == "POST" else None, timeout=10)
             recorded[f"{method} {path.split('?')[0]}"] = [answer.status_code, answer.text]
+            split = CpuSplit(server, database_name)
             results[name] = run_wrk(wrk, server.url + path, args, auth,
                                     POST_SCRIPT if method == "POST" else None)
-        before_login = peak_rss_mb(server)
+            worker_cpu, database_cpu = split.spent()
+            results[name]["cpu_ms"] = (1000 * worker_cpu / results[name]["requests"],
+                                       1000 * database_cpu / results[name]["requests"])
+        served = sum(r["requests"] for r in results.values())
+        served += keep_serving(server.url, auth, STEADY_REQUESTS - served)
+        memory = {"requests": served, "steady": rss_mb(server, "VmRSS"),
+                  "peak_before_login": rss_mb(server, "VmHWM")}
         results["POST /api/v1/auth/login"] = run_wrk(wrk, server.url + "/api/v1/auth/login",
                                                      args, {}, LOGIN_SCRIPT)
-        return results, recorded, (before_login, peak_rss_mb(server))
+        memory["peak"] = rss_mb(server, "VmHWM")
+        return results, recorded, memory
     finally:
         server.stop()
+
+
+def bearer_of(base: str) -> dict:
+    login = requests.post(base + "/api/v1/auth/login",
+                          json={"email": ADMIN_EMAIL, "password": PASSWORD}, timeout=10)
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+def keep_serving(base: str, auth: dict, count: int) -> int:
+    """Make up to `count` more of the mixed reads, so the workers have served STEADY_REQUESTS."""
+    reads = [path for _, method, path in ENDPOINTS if method == "GET"]
+    session = requests.Session()
+    for i in range(max(0, count)):
+        session.get(base + reads[i % len(reads)], headers=auth, timeout=10)
+    return max(0, count)
+
+
+def round_trips(url: str) -> dict:
+    """PostgreSQL round trips per request, counted by a relay on the wire (one worker, warm)."""
+    server_address = urlparse(url)
+    counter = RoundTripCounter(server_address.hostname, server_address.port or 5432)
+    env = {"APP_ENV": "production", "SECRET_KEY": SECRET, "AUTH_RATE_LIMIT": "0",
+           "DATABASE_URL": url_through(url, counter.address)}
+    server = Gunicorn(["-c", "gunicorn.conf.py"], env, 1)
+    try:
+        auth = bearer_of(server.url)
+        counts = {}
+        # The last pass counts: by then psycopg 3 has prepared every statement (once per connection).
+        for serial, (name, method, path) in enumerate(ENDPOINTS * (PREPARE_THRESHOLD + 2)):
+            body = {"name": f"counted-{serial}", "info_url": "https://example.com",
+                    "deadline": "12/31/2030"}
+            counter.reset()
+            requests.request(method, server.url + path, headers=auth,
+                             json=body if method == "POST" else None, timeout=10)
+            counts[name] = counter.round_trips
+        return counts
+    finally:
+        server.stop()
+        counter.close()
 
 
 def bench_ceiling(wrk: str, recorded: dict, args) -> dict:
@@ -161,8 +277,8 @@ def bench_ceiling(wrk: str, recorded: dict, args) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     wrk = ensure_wrk()
@@ -171,13 +287,15 @@ def main() -> None:
     postgres = fresh_postgres()
     if postgres:
         backends["postgresql"] = postgres
-    table, rss, recorded = {}, {}, {}
+    table, memory, recorded = {}, {}, {}
     for backend, url in backends.items():
-        table[backend], recorded, rss[backend] = bench_service(wrk, url, args)
+        table[backend], recorded, memory[backend] = bench_service(wrk, url, args)
+    trips = round_trips(postgres) if postgres else {}
     table["ceiling"] = bench_ceiling(wrk, recorded, args)
 
-    print(f"wrk {args.connections} connections, {args.duration} s per line, gunicorn "
-          f"{args.workers} sync workers, {os.cpu_count()} cores shared with wrk\n")
+    print(f"wrk -t1 -c{args.connections}, {args.duration} s per line, gunicorn "
+          f"{args.workers} sync workers, {os.cpu_count()} cores shared with wrk, "
+          f"load average before the run {os.getloadavg()[0]:.2f}\n")
     print(f"{'endpoint':34}{'backend':>12}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
           f"{'p99/p50':>9}{'of ceiling':>12}{'non-2xx':>9}")
     for name, *_ in ENDPOINTS + [("POST /api/v1/auth/login",)]:
@@ -186,13 +304,57 @@ def main() -> None:
                 continue
             r = results[name]
             ceiling = table["ceiling"].get(name)
-            share = f"{100 * r['rps'] / ceiling['rps']:.0f}%" if ceiling and backend != "ceiling" else ""
+            share = f"{r['rps'] / ceiling['rps']:.2f}" if ceiling and backend != "ceiling" else ""
             print(f"{name:34}{backend:>12}{r['rps']:>10.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}"
                   f"{r['p99'] / r['p50']:>9.1f}{share:>12}{r['errors']:>9}")
     print()
-    for backend, (before_login, peak) in rss.items():
-        print(f"peak RSS per worker ({backend}): {before_login:.0f} MB before the login run, "
-              f"{peak:.0f} MB after it (argon2's production profile works in 64 MiB)")
+    print_cpu(table)
+    print()
+    print_targets(table, trips, memory)
+
+
+def print_cpu(table: dict) -> None:
+    """CPU per request, the workers' and PostgreSQL's apart: what capacity is made of."""
+    print("CPU per request (user + system, from /proc), and requests per second one core could serve")
+    print(f"{'endpoint':34}{'backend':>12}{'worker ms':>11}{'database ms':>13}{'req/s/core':>12}")
+    for backend, results in table.items():
+        for name, r in results.items():
+            if "cpu_ms" in r:
+                worker, database = r["cpu_ms"]
+                per_core = 1000 / (worker + database) if worker + database else float("nan")
+                print(f"{name:34}{backend:>12}{worker:>11.2f}{database:>13.2f}{per_core:>12.0f}")
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "NOT MET"
+
+
+def print_targets(table: dict, trips: dict, memory: dict) -> None:
+    """Every figure issue 13 sets a target for, with the target and whether it is met."""
+    print(f"{'target':58}{'figure':>10}{'target':>10}  verdict")
+    for (backend, name), target in SHARE_TARGETS.items():
+        if backend in table:
+            share = table[backend][name]["rps"] / table["ceiling"][name]["rps"]
+            print(f"{'share of ceiling, ' + backend + ', ' + name:58}{share:>10.2f}"
+                  f"{'>= ' + str(target):>10}  {verdict(share >= target)}")
+    for name, limit in ROUND_TRIP_LIMITS.items():
+        if name in trips:
+            print(f"{'PostgreSQL round trips, ' + name:58}{trips[name]:>10}"
+                  f"{'<= ' + str(limit):>10}  {verdict(trips[name] <= limit)}")
+    for backend, results in table.items():
+        if backend == "ceiling":
+            continue
+        for name, r in results.items():
+            ratio = r["p99"] / r["p50"]
+            print(f"{'p99/p50, ' + backend + ', ' + name:58}{ratio:>10.1f}"
+                  f"{'<= ' + str(P99_OVER_P50):>10}  {verdict(ratio <= P99_OVER_P50)}")
+    for backend, m in memory.items():
+        label = f"RSS per worker after {m['requests']:,} non-login requests, {backend}"
+        print(f"{label:58}{m['steady']:>7.0f} MB{'<= ' + str(STEADY_RSS_MB):>10}  "
+              f"{verdict(m['steady'] <= STEADY_RSS_MB)}")
+        label = f"peak RSS per worker, {backend}, before / with login"
+        print(f"{label:58}{m['peak_before_login']:>4.0f}/{m['peak']:.0f} MB  (reported)")
+    print("p99/p50 targets hold on an idle machine only: compare with the load average above.")
 
 
 if __name__ == "__main__":

@@ -33,7 +33,9 @@ def create_app(
     """Build the app; `database` defaults to the one `settings.database_url` names and
     `validator` to the spec's. Benchmarks price validation by passing other validators,
     or other `contract_middleware` to run just before ours."""
-    database = bind(database or open_database(settings.database_url, create=False))
+    database = bind(database or open_database(
+        settings.database_url, create=False, prepared=settings.database_prepared_statements
+    ))
     spec = load_spec()
     tokens = Tokens.from_settings(settings)
     passwords = Passwords.for_profile(settings.env)

@@ -50,7 +50,8 @@ def failure(message: str) -> None:
 
 def cmd_migrate(settings: Settings, args) -> None:
     """Create or upgrade the schema of DATABASE_URL."""
-    applied = migrate(open_database(settings.database_url))
+    database = open_database(settings.database_url, prepared=settings.database_prepared_statements)
+    applied = migrate(database)
     success(f"applied {len(applied)} migration(s)" + (f": {', '.join(applied)}" if applied else ""))
 
 
@@ -86,7 +87,9 @@ def cmd_purge_tokens(settings: Settings, args) -> None:
 
 def open_migrated(settings: Settings) -> None:
     """Bind the models to the existing, fully migrated database, or say to run `migrate`."""
-    database = open_database(settings.database_url, create=False)
+    database = open_database(
+        settings.database_url, create=False, prepared=settings.database_prepared_statements
+    )
     pending = pending_migrations(database)
     if pending:
         raise CommandError(schema_behind(pending))

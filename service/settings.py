@@ -68,6 +68,7 @@ class Settings:
     auth_rate_limit: tuple | None = (30, 60)
     trusted_proxies: tuple = field(default_factory=tuple)
     public_url: str | None = None
+    database_prepared_statements: bool = True
 
     @classmethod
     def from_env(cls, environ=None) -> "Settings":
@@ -99,6 +100,9 @@ class Settings:
             auth_rate_limit=_rate_limit(environ.get("AUTH_RATE_LIMIT"), cls.auth_rate_limit),
             trusted_proxies=_networks(environ.get("TRUSTED_PROXIES", "")),
             public_url=_public_url(environ.get("PUBLIC_URL", "")),
+            database_prepared_statements=choice(
+                environ, "DATABASE_PREPARED_STATEMENTS", ("on", "off"), "on"
+            ) == "on",
         )
 
 

@@ -196,3 +196,14 @@ def test_the_service_works_with_every_number_at_its_maximum(database, database_u
         "168:00:00", "167:59:59")
     assert client.simulate_post("/api/v1/auth/logout", headers=bearer(token)).status_code == 200
     assert client.simulate_get("/api/v1/auth/user", headers=bearer(token)).status_code == 401
+
+
+@pytest.mark.parametrize("value, prepared", [(None, True), ("on", True), ("OFF", False)])
+def test_prepared_statements_are_on_unless_turned_off_for_a_pooler(value, prepared):
+    environ = {} if value is None else {"DATABASE_PREPARED_STATEMENTS": value}
+    assert Settings.from_env(environ).database_prepared_statements is prepared
+
+
+def test_prepared_statements_other_than_on_or_off_are_refused():
+    with pytest.raises(ConfigError, match="DATABASE_PREPARED_STATEMENTS must be one of on, off"):
+        Settings.from_env({"DATABASE_PREPARED_STATEMENTS": "yes"})

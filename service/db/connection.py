@@ -9,6 +9,7 @@ this against a pool and against a connection per request (docs/deploy.md has
 the figures).
 """
 
+import importlib.util
 import logging
 import select
 import sys
@@ -30,6 +31,8 @@ MIGRATE_HINT = "run `widget-api migrate`"
 SQLITE_PRAGMAS = {"journal_mode": "wal", "busy_timeout": 5000, "foreign_keys": 1}
 CONNECT_TIMEOUT_SECONDS = 3
 UNAVAILABLE = (peewee.OperationalError, peewee.InterfaceError)
+PREPARE_THRESHOLD = 5  # psycopg 3's default: a statement run this often is prepared on the server
+PSYCOPG3 = importlib.util.find_spec("psycopg") is not None
 
 # Every bound below keeps one request well inside gunicorn's 30 s worker timeout:
 # a query the server cannot finish (a lock held elsewhere, a runaway plan) is
@@ -96,11 +99,17 @@ class PostgresqlDatabase(RollbackKeepsCause, peewee.PostgresqlDatabase):
     pass
 
 
-def open_database(url: str, create: bool = True) -> peewee.Database:
+def open_database(url: str, create: bool = True, prepared: bool = True) -> peewee.Database:
     """Make a peewee database for `url`; nothing connects until first use.
 
     Only `create=True` (migrations) may create a SQLite file: anything else
     opening a missing file would leave an empty, unmigrated database behind.
+    On PostgreSQL, `prepared` (DATABASE_PREPARED_STATEMENTS) picks the faster
+    driver for each way, as bench/drivers.py measured: psycopg 3, which prepares
+    the statements it runs often on the server and so spares their parsing and
+    planning; or psycopg2, faster than psycopg 3 when nothing is prepared, for
+    poolers that cannot carry prepared statements (PgBouncer before 1.21 in
+    transaction mode).
     """
     scheme = urlparse(url).scheme
     if scheme == "sqlite":
@@ -114,7 +123,10 @@ def open_database(url: str, create: bool = True) -> peewee.Database:
     if scheme in ("postgresql", "postgres"):
         # Percent-escapes in the user and password are decoded, as libpq does for its own URLs.
         params = db_url.parse(url, unquote_user=True, unquote_password=True)
-        return PostgresqlDatabase(**{**params, **postgres_params(url)})
+        params.update(postgres_params(url))
+        if prepared and PSYCOPG3:
+            params.update(prefer_psycopg3=True, prepare_threshold=PREPARE_THRESHOLD)
+        return PostgresqlDatabase(**params)
     raise ValueError(f"unsupported database URL scheme {scheme!r}")
 
 

@@ -2,7 +2,9 @@
 
 Building SQL from a peewee query costs more than running it on SQLite; the
 queries every request runs are built by peewee once (so quoting and parameter
-style match the database) and replayed.
+style match the database) and replayed. Replaying the same text is also what
+lets psycopg 3 prepare them on the PostgreSQL server (its cache is keyed on the
+text), so the server stops parsing and planning them.
 """
 
 import weakref

@@ -54,3 +54,22 @@ def test_percent_encoded_credentials_in_the_url_are_decoded():
         "postgresql://app%40corp:p%40ss%3Aw%2Frd@db.example/widgets"
     ).connect_params
     assert (params["user"], params["password"]) == ("app@corp", "p@ss:w/rd")
+
+
+def prepared_after_repeats(url: str, prepared: bool) -> int:
+    """How many statements the server holds prepared for a session that ran one query ten times."""
+    database = open_database(url, prepared=prepared)
+    try:
+        for _ in range(10):
+            database.execute_sql("SELECT %s::int + 1", (1,)).fetchone()
+        return database.execute_sql("SELECT count(*) FROM pg_prepared_statements").fetchone()[0]
+    finally:
+        database.close()
+
+
+def test_a_statement_run_often_is_prepared_on_the_server_so_it_is_not_planned_again(postgres_url):
+    assert prepared_after_repeats(postgres_url, prepared=True) >= 1
+
+
+def test_prepared_statements_off_leaves_nothing_prepared_for_a_pooler_to_lose(postgres_url):
+    assert prepared_after_repeats(postgres_url, prepared=False) == 0
