@@ -121,3 +121,20 @@ def test_concurrent_logout_everywhere_and_refreshes_leave_no_token_working(base)
     for issued in survivors:
         assert not works(base, issued["access_token"])
         assert refresh(base, issued["refresh_token"]).status_code == 401
+
+
+def test_two_administrators_demoting_each_other_at_once_leave_one(base, database_url):
+    tokens = []
+    for _ in range(2):
+        tokens.append(bearer(admin_token(database_url, base)))
+    listed = http().get(base + "/api/v1/users", headers=tokens[0], timeout=TIMEOUT).json()["items"]
+    links = [user["link"] for user in listed]
+    answers = together(2, lambda i: http().patch(
+        base + links[1 - i], headers=tokens[i], json={"admin": False}, timeout=TIMEOUT))
+    # the loser was either demoted before its own check of rights (403) or counted after it (409)
+    winner, loser = sorted(r.status_code for r in answers)
+    assert winner == 200 and loser in (403, 409)
+    after = http().get(base + "/api/v1/users", headers=tokens[0], timeout=TIMEOUT)
+    if after.status_code == 403:
+        after = http().get(base + "/api/v1/users", headers=tokens[1], timeout=TIMEOUT)
+    assert [user["admin"] for user in after.json()["items"]].count(True) == 1
