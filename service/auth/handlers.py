@@ -42,7 +42,8 @@ class AuthHandlers:
 
     def refresh(self, req, resp):
         """Spend a refresh token for a new access token and a new refresh token, same session."""
-        user, started = auth_sessions.rotate(req.context.inputs.body["refresh_token"], self.refresh_seconds)
+        refresh_token = req.context.inputs.body["refresh_token"]
+        user, started = auth_sessions.rotate(refresh_token, self.refresh_seconds)
         self._issue_tokens(resp, user, started, "successfully refreshed", 200)
 
     def sessions(self, req, resp):
@@ -118,7 +119,9 @@ class AuthHandlers:
         started = auth_sessions.start(user, req.user_agent, self.refresh_seconds)
         self._issue_tokens(resp, user, started, message, status)
 
-    def _issue_tokens(self, resp, user, started: auth_sessions.Started, message: str, status: int) -> None:
+    def _issue_tokens(
+        self, resp, user, started: auth_sessions.Started, message: str, status: int
+    ) -> None:
         resp.status = status
         resp.set_headers(NO_STORE)
         resp.media = {

@@ -47,7 +47,7 @@ def digest(refresh_token: str) -> str:
 
 @contextmanager
 def _write_transaction():
-    """A transaction that writes from its first statement; SQLite takes its one write lock up front."""
+    """A transaction that writes from its first statement; SQLite takes its write lock up front."""
     if isinstance(db.obj, peewee.SqliteDatabase):
         with db.atomic("IMMEDIATE"):
             yield

@@ -56,7 +56,7 @@ class AuthThrottle(BaseModel):
 
 
 class Session(BaseModel):
-    """A login and everything issued from it: access tokens name it as `sid`, refresh tokens belong to it."""
+    """A login and what it issued: access tokens name it (`sid`), refresh tokens belong to it."""
 
     public_id = peewee.UUIDField(unique=True, default=uuid.uuid4)
     user = peewee.ForeignKeyField(User, backref="sessions", on_delete="CASCADE")

@@ -8,10 +8,21 @@ import jwt
 from service.auth.sessions import digest
 from service.db.models import RefreshToken, User
 from tests.support.inprocess import (
-    PASSWORD, assert_envelope, bearer, login, random_email, register,
+    PASSWORD,
+    assert_envelope,
+    bearer,
+    login,
+    random_email,
+    register,
 )
 from tests.support.sessions import (
-    REFRESH, SESSIONS, change_password, refresh, session_of, sessions_of, works,
+    REFRESH,
+    SESSIONS,
+    change_password,
+    refresh,
+    session_of,
+    sessions_of,
+    works,
 )
 from tests.support.tokens import forge
 

@@ -54,7 +54,7 @@ def test_logout_everywhere_on_one_instance_racing_refreshes_on_the_other_leaves_
     a, b = a_and_b
     email = random_email()
     issued = [register(a.url, email).json()] + [login(b.url, email).json() for _ in range(3)]
-    end_all = lambda: http().delete(a.url + "/api/v1/auth/sessions",  # noqa: E731
+    end_all = lambda: http().delete(a.url + "/api/v1/auth/sessions",
                                     headers=bearer(issued[0]["access_token"]), timeout=TIMEOUT)
     answers = together([end_all] + [lambda t=t: refresh(b.url, t["refresh_token"]) for t in issued[1:]])
     assert answers[0].status_code == 204

@@ -6,7 +6,12 @@ import pytest
 
 from service.db.models import Session, User, Widget
 from tests.support.inprocess import (
-    admin_token, assert_envelope, bearer, random_email, register, token_for,
+    admin_token,
+    assert_envelope,
+    bearer,
+    random_email,
+    register,
+    token_for,
 )
 from tests.support.sessions import session_of, works
 from tests.support.widgets import WIDGETS, widget_body

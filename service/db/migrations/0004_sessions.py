@@ -1,4 +1,4 @@
-"""Create the sessions and refresh_tokens tables; users, widgets and revocations stay as they are."""
+"""Create the sessions and refresh_tokens tables; the tables before them stay as they were."""
 
 import uuid
 from datetime import datetime
