@@ -9,7 +9,8 @@ from service.auth.passwords import Passwords
 
 PASSWORD = "correct horse battery staple"
 ROLES = ("user", "admin")
-LOGOUT = "auth.logout"
+# Operations that end the presented token's session (or every one of its user's)
+REVOKING = {"auth.logout", "auth.end_session", "auth.end_all_sessions", "auth.change_password"}
 CHEAP = Passwords.for_profile("testing")
 # A bearer JWT as the service issues them; anything else in Authorization was made up by the fuzzer
 ISSUED = re.compile(r"Bearer [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
@@ -34,7 +35,8 @@ class Identities:
         return self._tokens[role]
 
     def fresh_token(self, role: str) -> str:
-        """A token nothing else holds, for a case that revokes it (logout).
+        """A token nothing else holds, for a case that may end its session (logout, ending
+        sessions, a password change).
 
         A user's comes from registering a new account: the fuzzer's failed logins can lock
         the shared account out (429) while registration stays open.
@@ -69,13 +71,14 @@ def least_privilege(operation) -> str:
 def bearer_provider(identities: Identities, role_for: Callable[[object], str]) -> type:
     """A schemathesis auth provider presenting the token of `role_for(operation)`.
 
-    Logout gets a token of its own each time, so it never revokes the shared ones.
+    Operations that end sessions get a token of their own each time, so they never end the
+    shared ones.
     """
 
     class Bearer:
         def get(self, case, context):
             role = role_for(context.operation)
-            if operation_id(context.operation) == LOGOUT:
+            if operation_id(context.operation) in REVOKING:
                 return identities.fresh_token(role)
             return identities.token(role)
 

@@ -74,6 +74,15 @@ def api(generation):
         "api.widgets.widgets_get",
         "api.widgets.widgets_update",
         "api.widgets.widgets_delete",
+        "api.auth.auth_refresh",
+        "api.auth.auth_sessions",
+        "api.auth.auth_end_session",
+        "api.auth.auth_end_all_sessions",
+        "api.auth.auth_change_password",
+        "api.users.users_list",
+        "api.users.users_get",
+        "api.users.users_update",
+        "api.users.users_delete",
     ]
     return {
         name.rsplit(".", 1)[-1]: importlib.import_module(f"{PACKAGE}.{name}") for name in modules
@@ -182,3 +191,66 @@ def test_generated_client_drives_the_whole_flow(api, live_server, database_url):
     assert refused.status_code == 401
     assert isinstance(refused.parsed, models.Error)
     assert refused.parsed.message == "Token blacklisted. Please log in again."
+
+
+def test_generated_client_drives_sessions_and_user_administration(api, live_server, database_url):
+    models, client = api["models"], api["client"]
+    anonymous = client.Client(base_url=live_server.url, raise_on_unexpected_status=True)
+    credentials = models.Credentials(email="session.user@example.com", password=PASSWORD)
+    first = api["auth_register"].sync(client=anonymous, body=credentials)
+    second = api["auth_login"].sync(client=anonymous, body=credentials)
+
+    refreshed = api["auth_refresh"].sync(
+        client=anonymous, body=models.RefreshRequest(refresh_token=second.refresh_token)
+    )
+    assert isinstance(refreshed, models.TokenIssued) and refreshed.refresh_expires_in > 0
+    replayed = api["auth_refresh"].sync_detailed(
+        client=anonymous, body=models.RefreshRequestForm(refresh_token=second.refresh_token)
+    )
+    assert replayed.status_code == 401 and isinstance(replayed.parsed, models.Error)
+    ended_by_reuse = client.AuthenticatedClient(base_url=live_server.url, token=refreshed.access_token)
+    assert api["auth_user"].sync_detailed(client=ended_by_reuse).status_code == 401
+
+    user = client.AuthenticatedClient(base_url=live_server.url, token=first.access_token)
+    listed = api["auth_sessions"].sync(client=user)
+    assert isinstance(listed, models.SessionList)
+    assert [session.current for session in listed.sessions] == [True]
+    third = api["auth_login"].sync(client=anonymous, body=credentials)
+    other = next(s for s in api["auth_sessions"].sync(client=user).sessions if not s.current)
+    assert api["auth_end_session"].sync_detailed(client=user, id=other.id).status_code == 204
+    assert api["auth_refresh"].sync_detailed(
+        client=anonymous, body=models.RefreshRequest(refresh_token=third.refresh_token)
+    ).status_code == 401
+
+    changed = api["auth_change_password"].sync(
+        client=user,
+        body=models.PasswordChange(current_password=PASSWORD, new_password="a brand new passphrase"),
+    )
+    assert isinstance(changed, models.TokenIssued) and changed.message == "password changed"
+    assert api["auth_user"].sync_detailed(client=user).status_code == 401
+    user = client.AuthenticatedClient(base_url=live_server.url, token=changed.access_token)
+
+    add_admin(database_url, "session.admin@example.com")
+    admin = client.AuthenticatedClient(
+        base_url=live_server.url,
+        token=api["auth_login"].sync(
+            client=anonymous,
+            body=models.Credentials(email="session.admin@example.com", password=PASSWORD),
+        ).access_token,
+    )
+    page = api["users_list"].sync(client=admin, per_page=models.UsersListPerPage.VALUE_5)
+    assert isinstance(page, models.UserPage) and page.total_items == 2
+    target = next(account for account in page.items if account.email == "session.user@example.com")
+    shown = api["users_get"].sync(client=admin, public_id=target.public_id)
+    assert isinstance(shown, models.Account) and shown.admin is False
+    promoted = api["users_update"].sync(
+        client=admin, public_id=target.public_id, body=models.UserChanges(admin=True)
+    )
+    assert isinstance(promoted, models.Account) and promoted.admin is True
+    assert api["users_list"].sync_detailed(client=user).status_code == 200
+
+    assert api["auth_end_all_sessions"].sync_detailed(client=user).status_code == 204
+    assert api["auth_user"].sync_detailed(client=user).status_code == 401
+    assert api["users_delete"].sync_detailed(client=admin, public_id=target.public_id).status_code == 204
+    gone = api["users_get"].sync_detailed(client=admin, public_id=target.public_id)
+    assert gone.status_code == 404 and isinstance(gone.parsed, models.Error)

@@ -2,11 +2,15 @@
 
 `tsc --noEmit` compiles contract_tests/node/usage.ts against the generated
 types: the calls a client developer makes must type-check, and the mistakes
-marked `@ts-expect-error` in it must not.
+marked `@ts-expect-error` in it must not. contract_tests/node/session_flow.ts,
+compiled the same way, runs under node against gunicorn.
 """
 
+import os
 import shutil
 import subprocess
+
+import pytest
 
 from contract_tests.node_tools import NODE_DIR, tool
 from service.spec.document import SPEC_PATH
@@ -18,15 +22,34 @@ def run(command: list, cwd) -> subprocess.CompletedProcess:
     )
 
 
-def test_generated_types_compile_against_the_usage_file(npm_tools, tmp_path):
-    for name in ("usage.ts", "tsconfig.json"):
-        shutil.copy(NODE_DIR / name, tmp_path)
-    (tmp_path / "node_modules").symlink_to(npm_tools / "node_modules", target_is_directory=True)
+def generate(npm_tools, where, *files) -> None:
+    """Copy `files` from contract_tests/node beside freshly generated types."""
+    for name in files:
+        shutil.copy(NODE_DIR / name, where)
+    (where / "node_modules").symlink_to(npm_tools / "node_modules", target_is_directory=True)
     generated = run(
-        [tool(npm_tools, "openapi-typescript"), str(SPEC_PATH), "-o", "api.d.ts"], tmp_path
+        [tool(npm_tools, "openapi-typescript"), str(SPEC_PATH), "-o", "api.d.ts"], where
     )
     assert generated.returncode == 0, generated.stdout + generated.stderr
-    assert "export interface paths" in (tmp_path / "api.d.ts").read_text()
+    assert "export interface paths" in (where / "api.d.ts").read_text()
+
+
+def test_generated_types_compile_against_the_usage_file(npm_tools, tmp_path):
+    generate(npm_tools, tmp_path, "usage.ts", "tsconfig.json")
 
     compiled = run([tool(npm_tools, "tsc"), "--noEmit", "-p", "tsconfig.json"], tmp_path)
     assert compiled.returncode == 0, compiled.stdout + compiled.stderr
+
+
+@pytest.mark.server
+def test_typed_client_drives_the_session_flow_over_gunicorn(npm_tools, tmp_path, live_server):
+    generate(npm_tools, tmp_path, "session_flow.ts", "tsconfig.json", "tsconfig.run.json")
+    compiled = run([tool(npm_tools, "tsc"), "-p", "tsconfig.run.json"], tmp_path)
+    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
+    (tmp_path / "out" / "package.json").write_text('{"type": "module"}')
+    (tmp_path / "out" / "node_modules").symlink_to(tmp_path / "node_modules")
+    ran = subprocess.run(
+        ["node", str(tmp_path / "out" / "session_flow.js")], capture_output=True, text=True,
+        timeout=120, check=False, env={**os.environ, "BASE_URL": live_server.url},
+    )
+    assert ran.returncode == 0 and "session flow: ok" in ran.stdout, ran.stdout + ran.stderr

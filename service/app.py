@@ -23,6 +23,7 @@ from service.spec.document import load_spec
 from service.spec.middleware import ContractMiddleware
 from service.spec.routing import add_routes
 from service.spec.validator import Validator
+from service.users.handlers import UserHandlers
 from service.widgets.dates import check_future_date
 from service.widgets.handlers import WidgetHandlers
 
@@ -61,10 +62,15 @@ def create_app(
         spec,
         {
             "auth": AuthHandlers(
-                tokens, passwords, Throttle.from_settings(settings), settings.trusted_proxies
+                tokens, passwords, Throttle.from_settings(settings), settings.trusted_proxies,
+                settings.refresh_token_expire_seconds,
             ),
             "widgets": WidgetHandlers(
                 spec.path_of("widgets.list"), spec.path_of("widgets.get"),
+                PublicUrls(settings.public_url),
+            ),
+            "users": UserHandlers(
+                spec.path_of("users.list"), spec.path_of("users.get"),
                 PublicUrls(settings.public_url),
             ),
             "ops": OpsHandlers(database),

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import peewee
 
-from service.auth import accounts
+from service.auth import accounts, sessions, throttle
 from service.auth.passwords import Passwords
 from service.db.connection import (
     UNAVAILABLE,
@@ -79,10 +79,17 @@ def cmd_add_user(settings: Settings, args) -> None:
 
 
 def cmd_purge_tokens(settings: Settings, args) -> None:
-    """Delete revocation entries whose tokens have expired."""
+    """Delete revocation entries whose tokens have expired, sessions and refresh tokens no
+    token of theirs can use any more, and throttle counters whose window has ended."""
     open_migrated(settings)
     purged = accounts.purge_expired(settings.token_leeway_seconds)
     success(f"purged {purged} expired revoked token(s)")
+    # an ended session's row must outlive every access token it issued, each checked against it
+    keep = settings.token_expire_seconds + settings.token_leeway_seconds
+    ended, refresh_tokens = sessions.purge_expired(keep)
+    success(f"purged {ended} ended or expired session(s)")
+    success(f"purged {refresh_tokens} spent or expired refresh token(s)")
+    success(f"purged {throttle.purge_ended()} ended throttle counter(s)")
 
 
 def open_migrated(settings: Settings) -> None:

@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 PROFILES = ("development", "testing", "production")
 DEFAULT_TOKEN_SECONDS = {"development": 900, "testing": 5, "production": 3600}
+DEFAULT_REFRESH_SECONDS = {"development": 86400, "testing": 60, "production": 30 * 86400}
 DEV_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
 MIN_SECRET_BYTES = 32
 # Set once the fixed-key warning has been given: the processes started from this
@@ -33,6 +34,7 @@ MIN_SECRET_DISTINCT = 8
 # where datetime arithmetic on them (now + lifetime, window ends) would overflow.
 DAY = 24 * 3600
 MAX_TOKEN_SECONDS = 7 * DAY
+MAX_REFRESH_SECONDS = 365 * DAY
 MAX_LEEWAY_SECONDS = 300
 MAX_WINDOW_SECONDS = DAY
 MAX_COUNT = 1_000_000
@@ -55,6 +57,7 @@ class Settings:
     database_url: str = field(default_factory=lambda: default_database_url())
     secret_key: str = DEV_SECRET_KEY
     token_expire_seconds: int = DEFAULT_TOKEN_SECONDS["development"]
+    refresh_token_expire_seconds: int = DEFAULT_REFRESH_SECONDS["development"]
     jwt_algorithm: str = "HS256"
     max_body_bytes: int = 64 * 1024
     validate_responses: bool = True
@@ -81,6 +84,10 @@ class Settings:
             secret_key=_secret_key(env, environ.get("SECRET_KEY", ""), environ),
             token_expire_seconds=integer(
                 environ, "TOKEN_EXPIRE_SECONDS", DEFAULT_TOKEN_SECONDS[env], 1, MAX_TOKEN_SECONDS
+            ),
+            refresh_token_expire_seconds=integer(
+                environ, "REFRESH_TOKEN_EXPIRE_SECONDS", DEFAULT_REFRESH_SECONDS[env], 1,
+                MAX_REFRESH_SECONDS,
             ),
             validate_responses=env != "production",
             cors_origins=_cors_origins(env, environ.get("CORS_ORIGINS")),

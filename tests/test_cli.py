@@ -14,7 +14,7 @@ from playhouse.migrations import Migration, Runner
 from service.cli import build_parser
 from service.db.connection import MIGRATIONS_DIR, bind, open_database
 from service.clock import utcnow
-from service.db.models import RevokedToken, User
+from service.db.models import AuthThrottle, RefreshToken, RevokedToken, Session, User
 from service.spec.document import load_spec
 
 CLI = [sys.executable, "-m", "service.cli"]
@@ -75,7 +75,32 @@ def test_purge_tokens_prints_how_many_it_deleted(cli_env):
     RevokedToken.create(jti="live", expires_at=utcnow() + timedelta(minutes=1))
     result = run("purge-tokens")
     assert result.returncode == 0
-    assert result.stdout.strip() == "purged 1 expired revoked token(s)"
+    assert result.stdout.splitlines()[0] == "purged 1 expired revoked token(s)"
+
+
+def test_purge_tokens_also_purges_sessions_refresh_tokens_and_throttle_counters(cli_env):
+    run, database = cli_env
+    bind(database)
+    now, long_ago = utcnow(), utcnow() - timedelta(seconds=60)  # testing tokens live 5 s
+    user = User.create(email="purge@example.com", password_hash="x")
+    ended = Session.create(user=user, expires_at=now + timedelta(hours=1), ended_at=long_ago)
+    just_ended = Session.create(user=user, expires_at=now + timedelta(hours=1), ended_at=now)
+    going = Session.create(user=user, expires_at=now + timedelta(hours=1))
+    RefreshToken.create(token_hash="a" * 64, session=ended, expires_at=now)
+    RefreshToken.create(token_hash="b" * 64, session=going, expires_at=long_ago, spent_at=long_ago)
+    RefreshToken.create(token_hash="c" * 64, session=going, expires_at=now + timedelta(hours=1))
+    AuthThrottle.create(key="address:old", hits=3, window_ends_at=long_ago)
+    AuthThrottle.create(key="address:live", hits=3, window_ends_at=now + timedelta(hours=1))
+    result = run("purge-tokens")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1:] == [
+        "purged 1 ended or expired session(s)",
+        "purged 2 spent or expired refresh token(s)",
+        "purged 1 ended throttle counter(s)",
+    ]
+    assert {s.id for s in Session.select()} == {just_ended.id, going.id}
+    assert [t.token_hash for t in RefreshToken.select()] == ["c" * 64]
+    assert [t.key for t in AuthThrottle.select()] == ["address:live"]
 
 
 @pytest.mark.parametrize("command", ["migrate", "add-user", "purge-tokens", "serve"])

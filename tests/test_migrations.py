@@ -1,6 +1,17 @@
 """Schema changes go only through numbered migrations."""
 
-from service.db.connection import MIGRATIONS_DIR, migrate
+import falcon.testing
+import pytest
+from playhouse.migrations import Runner
+
+from service.app import create_app
+from service.auth import accounts
+from service.auth.tokens import Tokens
+from service.db.connection import MIGRATIONS_DIR, bind, migrate, open_database
+from service.db.models import db
+from tests.support.databases import drop_postgres_database, fresh_postgres_database
+from tests.support.inprocess import CHEAP, PASSWORD, bearer, login
+from tests.support.settings import POSTGRES_TEST_DB, make_settings
 
 
 def test_migrations_are_numbered_scripts():
@@ -19,3 +30,38 @@ def test_migrations_create_the_model_tables(database):
 def test_migration_history_records_every_script(database):
     applied = {row[0] for row in database.execute_sql("SELECT name FROM schema_migration")}
     assert applied == {p.stem for p in MIGRATIONS_DIR.glob("[0-9]*.py")}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_before_sessions(request, tmp_path):
+    """A database migrated up to the last schema without sessions, as deployments have it today."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'before.db'}"
+    else:
+        url = fresh_postgres_database(f"{POSTGRES_TEST_DB}_upgrade")
+    previous = db.obj
+    database = bind(open_database(url))
+    Runner(database, directory=str(MIGRATIONS_DIR)).up(target="0003_auth_throttles")
+    yield url, database
+    database.close()
+    if previous is not None:
+        bind(previous)
+    if request.param == "postgresql":
+        drop_postgres_database(url)
+
+
+def test_upgrade_keeps_users_and_revocations_and_tokens_issued_before_it(database_before_sessions):
+    url, database = database_before_sessions
+    settings = make_settings(url)
+    tokens = Tokens.from_settings(settings)
+    user = accounts.register("before@example.com", PASSWORD, CHEAP)
+    kept, revoked = (tokens.issue(str(user.public_id), False) for _ in range(2))
+    accounts.revoke(tokens.decode(revoked).token_id, tokens.decode(revoked).accepted_until)
+
+    assert migrate(database) == ["0004_sessions"]
+
+    client = falcon.testing.TestClient(create_app(settings, database))
+    assert client.simulate_get("/api/v1/auth/user", headers=bearer(kept)).status_code == 200
+    assert client.simulate_get("/api/v1/auth/user", headers=bearer(revoked)).json["message"] == (
+        "Token blacklisted. Please log in again.")
+    assert login(client, "before@example.com").json["refresh_token"]

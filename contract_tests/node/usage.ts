@@ -40,6 +40,24 @@ export async function tour(email: string, password: string): Promise<Widget | un
   const fetched = await client.GET("/api/v1/widgets/{name}", item);
   const passed: boolean | undefined = fetched.data?.deadline_passed;
   await client.DELETE("/api/v1/widgets/{name}", item);
+  const refreshed = await client.POST("/api/v1/auth/refresh", {
+    body: { refresh_token: registered.data.refresh_token },
+  });
+  const rotated: string | undefined = refreshed.data?.refresh_token;
+  const sessions = await client.GET("/api/v1/auth/sessions", { headers });
+  const current: boolean | undefined = sessions.data?.sessions[0]?.current;
+  const session = { params: { path: { id: sessions.data?.sessions[0]?.id ?? "" } }, headers };
+  await client.DELETE("/api/v1/auth/sessions/{id}", session);
+  await client.DELETE("/api/v1/auth/sessions", { headers });
+  const changed = await client.PUT("/api/v1/auth/password", {
+    headers,
+    body: { current_password: password, new_password: "a new and longer passphrase" },
+  });
+  const users = await client.GET("/api/v1/users", { headers, params: { query: { per_page: 10 } } });
+  const account = { params: { path: { public_id: users.data?.items[0]?.public_id ?? "" } }, headers };
+  const promoted = await client.PATCH("/api/v1/users/{public_id}", { ...account, body: { admin: true } });
+  const admin: boolean | undefined = promoted.data?.admin;
+  await client.DELETE("/api/v1/users/{public_id}", account);
   const loggedOut = await client.POST("/api/v1/auth/logout", { headers });
   const farewell: string | undefined = loggedOut.data?.message;
 
@@ -49,9 +67,13 @@ export async function tour(email: string, password: string): Promise<Widget | un
   await client.POST("/api/v1/widgets", { headers, body: { name: "w", info_url: "https://example.com" } });
   // @ts-expect-error the API has no such path
   await client.GET("/api/v1/gadgets", { headers });
+  // @ts-expect-error a password change needs the current password
+  await client.PUT("/api/v1/auth/password", { headers, body: { new_password: "a new and longer passphrase" } });
+  // @ts-expect-error `admin` is a boolean
+  await client.PATCH("/api/v1/users/{public_id}", { ...account, body: { admin: "yes" } });
   // @ts-expect-error a widget has no `owner_id`; its owner is an object
   const ownerId: string | undefined = fetched.data?.owner_id;
 
-  console.log(isAdmin, names, next, passed, farewell, ownerId);
+  console.log(isAdmin, names, next, passed, farewell, ownerId, rotated, current, changed.data?.message, admin);
   return fetched.data;
 }

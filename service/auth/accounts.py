@@ -5,19 +5,21 @@ from datetime import datetime, timedelta
 
 import peewee
 
+from service.auth import sessions
 from service.auth.challenges import unauthorized
 from service.auth.emails import normalise_email
 from service.auth.passwords import Passwords
 from service.auth.throttle import Throttle
 from service.auth.writes import must_write
 from service.clock import utcnow
-from service.db.models import RevokedToken, User, db
+from service.db.models import RevokedToken, Session, User, db
 from service.db.prepared import Prepared
-from service.errors import Conflict
+from service.errors import Conflict, ValidationFailed
 
 log = logging.getLogger(__name__)
 
 BAD_CREDENTIALS = "email or password does not match"
+WRONG_PASSWORD = "current_password does not match"
 
 
 def register(email: str, password: str, passwords: Passwords, admin: bool = False) -> User:
@@ -60,21 +62,52 @@ def log_in(email: str, password: str, passwords: Passwords, throttle: Throttle, 
     return user
 
 
+def change_password(
+    user: User, current: str, new: str, passwords: Passwords, throttle: Throttle, address: str,
+    user_agent: str | None, session_seconds: int,
+) -> sessions.Started:
+    """Set a new password and start a new session, ending every other; the current password
+    is checked as a login is, within the same failure limits (a wrong one counts)."""
+    reservation = throttle.reserve_login(user.email, address)
+    stored = User.get_or_none(User.id == user.id)
+    if not passwords.verify(stored.password_hash if stored else None, current):
+        raise ValidationFailed({"current_password": WRONG_PASSWORD})
+    throttle.succeeded(reservation)
+    password_hash = passwords.hash(new)
+    with must_write("a new password"), db.atomic():
+        User.update(password_hash=password_hash).where(User.id == user.id).execute()
+        return sessions.restart(user, user_agent, session_seconds)
+
+
 _TOKEN_HOLDER = Prepared(
-    lambda token_id, public_id: User.select(
+    lambda token_id, public_id, session_id: User.select(
         User.id, User.public_id, User.email, User.admin, User.registered_on,
         peewee.fn.EXISTS(RevokedToken.select(RevokedToken.id).where(RevokedToken.jti == token_id)),
+        peewee.fn.EXISTS(
+            Session.select(Session.id).where(
+                (Session.public_id == session_id) & (Session.user == User.id)
+                & Session.ended_at.is_null()
+            )
+        ),
     ).where(User.public_id == public_id),
-    2,
+    3,
 )
 
 
-def token_holder(token_id: str, public_id: str) -> tuple[User | None, bool]:
-    """The user a token names and whether the token is revoked: one indexed query per request."""
-    row = _TOKEN_HOLDER.execute(token_id, User.public_id.db_value(public_id)).fetchone()
+def token_holder(
+    token_id: str, public_id: str, session_id: str | None = None
+) -> tuple[User | None, bool]:
+    """The user a token names and whether the token is refused: revoked, or its session ended.
+
+    One indexed query per request. A token without a session (issued before
+    sessions existed) is checked against the revocation table alone.
+    """
+    row = _TOKEN_HOLDER.execute(
+        token_id, User.public_id.db_value(public_id), Session.public_id.db_value(session_id)
+    ).fetchone()
     if row is None:
         return None, is_revoked(token_id)
-    user_id, stored_public_id, email, admin, registered_on, revoked = row
+    user_id, stored_public_id, email, admin, registered_on, revoked, session_going = row
     user = User(
         id=user_id,
         public_id=User.public_id.python_value(stored_public_id),
@@ -82,7 +115,7 @@ def token_holder(token_id: str, public_id: str) -> tuple[User | None, bool]:
         admin=User.admin.python_value(admin),
         registered_on=User.registered_on.python_value(registered_on),
     )
-    return user, bool(revoked)
+    return user, bool(revoked) or (session_id is not None and not session_going)
 
 
 def is_revoked(token_id: str) -> bool:

@@ -3,6 +3,7 @@
 from datetime import UTC
 
 from service.auth import accounts
+from service.auth import sessions as auth_sessions
 from service.auth.addresses import client_address, limit_key
 from service.auth.passwords import Passwords
 from service.auth.throttle import Throttle
@@ -15,25 +16,71 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 class AuthHandlers:
     """auth.* operations."""
 
-    def __init__(self, tokens: Tokens, passwords: Passwords, throttle: Throttle, trusted_proxies=()):
+    def __init__(
+        self, tokens: Tokens, passwords: Passwords, throttle: Throttle, trusted_proxies=(),
+        refresh_seconds: int = 60,
+    ):
         self.tokens = tokens
         self.passwords = passwords
         self.throttle = throttle
         self.trusted_proxies = tuple(trusted_proxies)
+        self.refresh_seconds = refresh_seconds
 
     def register(self, req, resp):
         """Create an account and return a token for it."""
         body = req.context.inputs.body
         self._count_attempt(req, resp)
         user = accounts.register(body["email"], body["password"], self.passwords)
-        self._issue_token(resp, user, "successfully registered", 201)
+        self._start_session(req, resp, user, "successfully registered", 201)
 
     def login(self, req, resp):
         """Exchange email and password for a token."""
         body = req.context.inputs.body
         address = self._count_attempt(req, resp)
         user = accounts.log_in(body["email"], body["password"], self.passwords, self.throttle, address)
-        self._issue_token(resp, user, "successfully logged in", 200)
+        self._start_session(req, resp, user, "successfully logged in", 200)
+
+    def refresh(self, req, resp):
+        """Spend a refresh token for a new access token and a new refresh token, same session."""
+        refresh_token = req.context.inputs.body["refresh_token"]
+        user, started = auth_sessions.rotate(refresh_token, self.refresh_seconds)
+        self._issue_tokens(resp, user, started, "successfully refreshed", 200)
+
+    def sessions(self, req, resp):
+        """List the caller's active sessions, newest first."""
+        current = req.context.claims.session_id
+        resp.set_headers(NO_STORE)
+        resp.media = {
+            "sessions": [
+                {
+                    "id": str(session.public_id),
+                    "created_at": _timestamp(session.created_at),
+                    "last_used_at": _timestamp(session.last_used_at),
+                    "user_agent": session.user_agent,
+                    "current": str(session.public_id) == current,
+                }
+                for session in auth_sessions.active(req.context.user)
+            ]
+        }
+
+    def end_session(self, req, resp):
+        """End one of the caller's sessions."""
+        auth_sessions.end_own(req.context.user, req.context.inputs.path["id"])
+        resp.status = 204
+
+    def end_all_sessions(self, req, resp):
+        """End every session of the caller, the current one included."""
+        auth_sessions.end_all(req.context.user)
+        resp.status = 204
+
+    def change_password(self, req, resp):
+        """Change the caller's password: a new session starts and every earlier one ends."""
+        body, user = req.context.inputs.body, req.context.user
+        started = accounts.change_password(
+            user, body["current_password"], body["new_password"], self.passwords, self.throttle,
+            self._client(req), req.user_agent, self.refresh_seconds,
+        )
+        self._issue_tokens(resp, user, started, "password changed", 200)
 
     def user(self, req, resp):
         """Show the token's user and the time left on the token."""
@@ -43,13 +90,14 @@ class AuthHandlers:
             "email": user.email,
             "public_id": str(user.public_id),
             "admin": user.admin,
-            "registered_on": user.registered_on.replace(tzinfo=UTC).isoformat(timespec="seconds"),
+            "registered_on": _timestamp(user.registered_on),
             "token_expires_in": _clock(claims.seconds_left(clock.now())),
         }
 
     def logout(self, req, resp):
         """Revoke the presented token for every worker and host."""
         claims = req.context.claims
+        auth_sessions.end(claims.session_id)
         accounts.revoke(claims.token_id, claims.accepted_until, self.tokens.leeway_seconds)
         resp.media = {"status": "success", "message": "successfully logged out"}
 
@@ -67,16 +115,29 @@ class AuthHandlers:
         forwarded_for = req.get_header("X-Forwarded-For")
         return limit_key(client_address(req.remote_addr, forwarded_for, self.trusted_proxies))
 
-    def _issue_token(self, resp, user, message: str, status: int) -> None:
+    def _start_session(self, req, resp, user, message: str, status: int) -> None:
+        started = auth_sessions.start(user, req.user_agent, self.refresh_seconds)
+        self._issue_tokens(resp, user, started, message, status)
+
+    def _issue_tokens(
+        self, resp, user, started: auth_sessions.Started, message: str, status: int
+    ) -> None:
         resp.status = status
         resp.set_headers(NO_STORE)
         resp.media = {
             "status": "success",
             "message": message,
-            "access_token": self.tokens.issue(str(user.public_id), user.admin),
+            "access_token": self.tokens.issue(str(user.public_id), user.admin, started.session_id),
             "token_type": "bearer",
             "expires_in": self.tokens.lifetime_seconds,
+            "refresh_token": started.refresh_token,
+            "refresh_expires_in": self.refresh_seconds,
         }
+
+
+def _timestamp(moment) -> str:
+    """A stored (naive UTC) moment as RFC 3339, to the second."""
+    return moment.replace(tzinfo=UTC).isoformat(timespec="seconds")
 
 
 def _clock(seconds: int) -> str:

@@ -37,7 +37,7 @@ class AuthMiddleware:
             claims = self.tokens.decode(token)
         except TokenError as refused:
             raise unauthorized(refused.message, refused_token=True) from None
-        user, revoked = accounts.token_holder(claims.token_id, claims.subject)
+        user, revoked = accounts.token_holder(claims.token_id, claims.subject, claims.session_id)
         if revoked:
             raise unauthorized(BLACKLISTED, refused_token=True)
         if user is None:

@@ -184,3 +184,9 @@ def give_back(row: AuthThrottle) -> None:
 def seconds_until(moment: datetime, now: datetime) -> int:
     """Whole seconds to wait, rounded up and at least 1, as Retry-After wants."""
     return max(1, math.ceil((moment - now).total_seconds()))
+
+
+def purge_ended() -> int:
+    """Delete counters whose window has ended (a new hit would start afresh); return how many."""
+    with must_write("the purge of throttle counters"), db.atomic():
+        return AuthThrottle.delete().where(AuthThrottle.window_ends_at <= utcnow()).execute()

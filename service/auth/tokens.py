@@ -33,6 +33,7 @@ class Claims:
     token_id: str
     expires_at: datetime
     accepted_until: datetime  # expires_at plus the leeway: a revocation must last this long
+    session_id: str | None = None  # `sid`; absent only from tokens issued before sessions existed
 
     def seconds_left(self, now: datetime) -> int:
         return max(0, int((self.expires_at - now).total_seconds()))
@@ -81,8 +82,8 @@ class Tokens:
             audience=settings.token_audience,
         )
 
-    def issue(self, subject: str, admin: bool) -> str:
-        """Sign a fresh token for a user's public id."""
+    def issue(self, subject: str, admin: bool, session_id: str | None = None) -> str:
+        """Sign a fresh token for a user's public id, naming the session it belongs to."""
         now = unix_now()
         claims = {
             "sub": subject,
@@ -91,6 +92,8 @@ class Tokens:
             "exp": now + self.lifetime_seconds,
             "jti": uuid.uuid4().hex,
         }
+        if session_id is not None:
+            claims["sid"] = session_id
         if self.issuer:
             claims["iss"] = self.issuer
         if self.audience:
@@ -147,17 +150,26 @@ class Tokens:
 def _claims(payload: dict, leeway_seconds: int) -> Claims:
     """Accept only well-typed claims: pyjwt lets a numeric-string `exp` through."""
     sub, jti, exp = payload.get("sub"), payload.get("jti"), payload.get("exp")
+    sid = payload.get("sid")
     if not (isinstance(sub, str) and isinstance(jti, str) and 0 < len(jti) <= 64):
+        raise TokenError(INVALID)
+    if "sid" in payload and not (isinstance(sid, str) and _is_uuid(sid)):
         raise TokenError(INVALID)
     times = [payload[name] for name in ("exp", "iat", "nbf") if name in payload]
     if not all(type(value) is int and 0 <= value < MAX_TIMESTAMP for value in times):
         raise TokenError(INVALID)
-    try:
-        uuid.UUID(sub)
-    except ValueError:
-        raise TokenError(INVALID) from None
+    if not _is_uuid(sub):
+        raise TokenError(INVALID)
     expires_at = datetime.fromtimestamp(exp, UTC)
-    return Claims(sub, jti, expires_at, accepted_until(expires_at, leeway_seconds))
+    return Claims(sub, jti, expires_at, accepted_until(expires_at, leeway_seconds), sid)
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 def accepted_until(expires_at: datetime, leeway_seconds: int) -> datetime:

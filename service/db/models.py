@@ -53,3 +53,30 @@ class AuthThrottle(BaseModel):
 
     class Meta:
         table_name = "auth_throttles"
+
+
+class Session(BaseModel):
+    """A login and what it issued: access tokens name it (`sid`), refresh tokens belong to it."""
+
+    public_id = peewee.UUIDField(unique=True, default=uuid.uuid4)
+    user = peewee.ForeignKeyField(User, backref="sessions", on_delete="CASCADE")
+    created_at = peewee.DateTimeField(default=utcnow)
+    last_used_at = peewee.DateTimeField(default=utcnow)
+    expires_at = peewee.DateTimeField(index=True)  # when its current refresh token expires
+    ended_at = peewee.DateTimeField(null=True)  # set once: logout, reuse, password change, ...
+    user_agent = peewee.CharField(max_length=256, default="")
+
+    class Meta:
+        table_name = "sessions"
+
+
+class RefreshToken(BaseModel):
+    """A refresh token, stored only as its SHA-256; spent ones stay to recognise their reuse."""
+
+    token_hash = peewee.CharField(max_length=64, unique=True)
+    session = peewee.ForeignKeyField(Session, backref="refresh_tokens", on_delete="CASCADE")
+    expires_at = peewee.DateTimeField(index=True)
+    spent_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "refresh_tokens"

@@ -312,7 +312,7 @@ def _parse(media_type: str, raw: bytes, errors: dict):
     """Decode a body, recording why it cannot be read instead of raising."""
     try:
         text = raw.decode("utf-8")
-        if media_type == JSON:
+        if media_type == JSON or media_type.endswith("+json"):  # merge-patch+json is JSON too
             body = json.loads(text, parse_constant=_not_json)
         else:
             body = read_form(text)

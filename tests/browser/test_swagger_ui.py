@@ -164,3 +164,17 @@ def test_authorization_survives_a_reload(ui, live_server):
     me = ui.call("get", "/api/v1/auth/user")
     assert me.status() == "200"
     assert me.json()["email"] == email
+
+
+def test_user_refreshes_and_sees_their_sessions(ui, artifacts):
+    email = f"session-{os.urandom(4).hex()}@example.com"
+    registered = ui.call("post", "/api/v1/auth/register", {"email": email, "password": PASSWORD})
+    assert registered.status() == "201"
+    refreshed = ui.call("post", "/api/v1/auth/refresh",
+                        {"refresh_token": registered.json()["refresh_token"]})
+    assert refreshed.status() == "200"
+    ui.authorize(refreshed.json()["access_token"])
+    listed = ui.call("get", "/api/v1/auth/sessions")
+    assert listed.status() == "200"
+    assert [session["current"] for session in listed.json()["sessions"]] == [True]
+    ui.screenshot(artifacts / "auth-sessions.png", showing=listed)

@@ -1,0 +1,194 @@
+"""Sessions and their refresh tokens: rotation with reuse detection (RFC 9700 §4.14.2).
+
+A session starts at register, login or a password change. Its access tokens
+name it (`sid`) and stop working the moment it ends: the per-request token check
+reads the session's row in the same statement as the user's. Its refresh tokens
+are 256-bit random strings stored only as SHA-256 hashes; each works once, and
+presenting one that is already spent ends the whole session, since either the
+holder or a thief is replaying it. Everything lives in the database, so every
+worker and host sees a change at once.
+"""
+
+import hashlib
+import re
+import secrets
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import peewee
+
+from service.auth.challenges import unauthorized
+from service.auth.writes import must_write
+from service.clock import utcnow
+from service.db.models import RefreshToken, Session, User, db
+from service.errors import NotFound
+
+REFRESH_TOKEN_BYTES = 32  # 256 bits of randomness
+INVALID_REFRESH = "Invalid refresh token. Please log in again."
+SESSION_NOT_FOUND = "session not found"
+LISTED_SESSIONS = 100  # the newest active sessions a listing shows; ending all reaches every one
+USER_AGENT_CHARS = 256
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Started:
+    """A session just started or refreshed: its public id and its one current refresh token."""
+
+    session_id: str
+    refresh_token: str
+
+
+def digest(refresh_token: str) -> str:
+    """What the database holds of a refresh token: a hash, useless to whoever reads the table."""
+    return hashlib.sha256(refresh_token.encode()).hexdigest()
+
+
+@contextmanager
+def _write_transaction():
+    """A transaction that writes from its first statement; SQLite takes its write lock up front."""
+    if isinstance(db.obj, peewee.SqliteDatabase):
+        with db.atomic("IMMEDIATE"):
+            yield
+    else:
+        with db.atomic():
+            yield
+
+
+def _issue_refresh_token(session_id: int, now: datetime, lifetime_seconds: int) -> str:
+    token = secrets.token_urlsafe(REFRESH_TOKEN_BYTES)
+    RefreshToken.insert(
+        token_hash=digest(token), session=session_id,
+        expires_at=now + timedelta(seconds=lifetime_seconds),
+    ).execute()
+    return token
+
+
+def _start(user_id: int, user_agent: str | None, lifetime_seconds: int, now: datetime) -> Started:
+    session = Session.create(
+        user=user_id, created_at=now, last_used_at=now,
+        expires_at=now + timedelta(seconds=lifetime_seconds),
+        user_agent=CONTROL.sub(" ", (user_agent or "")[:USER_AGENT_CHARS]),
+    )
+    token = _issue_refresh_token(session.id, now, lifetime_seconds)
+    return Started(str(session.public_id), token)
+
+
+def start(user: User, user_agent: str | None, lifetime_seconds: int) -> Started:
+    """Start a session for `user` with its first refresh token."""
+    with must_write("a new session"), db.atomic():
+        return _start(user.id, user_agent, lifetime_seconds, utcnow())
+
+
+def restart(user: User, user_agent: str | None, lifetime_seconds: int) -> Started:
+    """Start a new session and end every other session of `user`, in one transaction."""
+    now = utcnow()
+    with must_write("a new session"), db.atomic():
+        _end(Session.user == user.id, now)
+        return _start(user.id, user_agent, lifetime_seconds, now)
+
+
+def rotate(refresh_token: str, lifetime_seconds: int) -> tuple[User, Started]:
+    """Spend `refresh_token` for a new one in the same session; refuse it otherwise (401).
+
+    One conditional update spends the token, so of two concurrent refreshes
+    exactly one wins. Every refusal runs the same statements, whether the
+    token is unknown, expired or spent, and a spent one ends its session.
+    """
+    token_hash, now = digest(refresh_token), utcnow()
+    with must_write("a refresh token"), _write_transaction():
+        rotated = _spend(token_hash, now, lifetime_seconds)
+    if rotated is not None:
+        return rotated
+    with must_write("the end of a session"), db.atomic():
+        spent = RefreshToken.select(RefreshToken.session).where(
+            (RefreshToken.token_hash == token_hash) & RefreshToken.spent_at.is_null(False)
+        )
+        _end(Session.id.in_(spent), now)
+    raise unauthorized(INVALID_REFRESH)
+
+
+def _spend(token_hash: str, now: datetime, lifetime_seconds: int) -> tuple[User, Started] | None:
+    active = Session.select(Session.id).where(Session.ended_at.is_null())
+    spent = RefreshToken.update(spent_at=now).where(
+        (RefreshToken.token_hash == token_hash)
+        & RefreshToken.spent_at.is_null()
+        & (RefreshToken.expires_at > now)
+        & RefreshToken.session.in_(active)
+    ).execute()
+    if not spent:
+        return None
+    session = (
+        Session.select(Session, User).join(User)
+        .where(Session.id == RefreshToken.select(RefreshToken.session).where(
+            RefreshToken.token_hash == token_hash))
+        .get()
+    )
+    Session.update(
+        last_used_at=now, expires_at=now + timedelta(seconds=lifetime_seconds)
+    ).where(Session.id == session.id).execute()
+    token = _issue_refresh_token(session.id, now, lifetime_seconds)
+    return session.user, Started(str(session.public_id), token)
+
+
+def _end(condition, now: datetime) -> int:
+    """End the sessions that match `condition` and are still going; return how many."""
+    return Session.update(ended_at=now).where(condition & Session.ended_at.is_null()).execute()
+
+
+def end(session_id: str | None) -> None:
+    """End one session (logout); a token from before sessions existed has none to end."""
+    if session_id is None:
+        return
+    with must_write("the end of a session"), db.atomic():
+        _end(Session.public_id == session_id, utcnow())
+
+
+def end_own(user: User, session_id: str) -> None:
+    """End one of `user`'s sessions; NotFound for another user's, an ended or an unknown one."""
+    with must_write("the end of a session"), db.atomic():
+        ended = _end((Session.public_id == session_id) & (Session.user == user.id), utcnow())
+    if not ended:
+        raise NotFound(SESSION_NOT_FOUND)
+
+
+def end_all(user: User) -> int:
+    """End every session of `user` ("log out everywhere"); return how many were going."""
+    with must_write("the end of sessions"), db.atomic():
+        return _end(Session.user == user.id, utcnow())
+
+
+def active(user: User) -> list[Session]:
+    """`user`'s sessions that still go on (not ended, refresh token not expired), newest first."""
+    return list(
+        Session.select()
+        .where(
+            (Session.user == user.id) & Session.ended_at.is_null() & (Session.expires_at > utcnow())
+        )
+        .order_by(Session.created_at.desc(), Session.id.desc())
+        .limit(LISTED_SESSIONS)
+    )
+
+
+def purge_expired(keep_seconds: int) -> tuple[int, int]:
+    """Delete sessions that ended, or whose refresh token expired, more than `keep_seconds` ago.
+
+    `keep_seconds` is the longest an access token of theirs may still be
+    accepted (TOKEN_EXPIRE_SECONDS plus the leeway): until then its row must say
+    the session ended. Their refresh tokens go with them (cascade), and so do
+    expired refresh tokens of sessions that go on. Returns (sessions, refresh tokens) removed.
+    """
+    cutoff = utcnow() - timedelta(seconds=keep_seconds)
+    with must_write("the purge of sessions"), db.atomic():
+        gone = Session.select(Session.id).where(
+            (Session.ended_at < cutoff) | (Session.expires_at < cutoff)
+        )
+        tokens = RefreshToken.delete().where(
+            RefreshToken.session.in_(gone)
+            | (RefreshToken.expires_at < cutoff)
+        ).execute()
+        sessions = Session.delete().where(
+            (Session.ended_at < cutoff) | (Session.expires_at < cutoff)
+        ).execute()
+    return sessions, tokens

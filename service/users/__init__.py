@@ -1,0 +1,1 @@
+"""User administration, for administrators: list, show, promote or demote, delete."""

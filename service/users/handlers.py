@@ -1,0 +1,61 @@
+"""HTTP handlers for the users.* operations (administrators)."""
+
+from datetime import UTC
+
+from service.public_urls import PublicUrls
+from service.users import store
+from service.widgets.pagination import Page, offset_of
+
+
+class UserHandlers:
+    """users.* operations; paths come from the spec, never restated here."""
+
+    def __init__(self, collection_path: str, item_path: str, urls: PublicUrls):
+        self.collection_path = collection_path
+        self.item_path = item_path
+        self.urls = urls
+
+    def list(self, req, resp):
+        """Show one page of users with links to the others."""
+        number, per_page = req.context.inputs.query["page"], req.context.inputs.query["per_page"]
+        prefix = self.urls.prefix(req)
+        total, users = store.listing(offset_of(number, per_page), per_page)
+        page = Page(number, per_page, total)
+        resp.set_header("Link", page.link_header(prefix, self.collection_path))
+        resp.set_header("Total-Count", str(page.total_items))
+        resp.media = {
+            "links": page.links(self.collection_path),
+            "has_prev": page.has_prev,
+            "has_next": page.has_next,
+            "page": page.page,
+            "total_pages": page.total_pages,
+            "items_per_page": page.per_page,
+            "total_items": page.total_items,
+            "items": [self._user(user) for user in users],
+        }
+
+    def get(self, req, resp):
+        """Show one user."""
+        resp.media = self._user(store.find(req.context.inputs.path["public_id"]))
+
+    def update(self, req, resp):
+        """Grant or take administrator rights."""
+        admin = req.context.inputs.body["admin"]
+        if isinstance(admin, str):  # a form sends the words
+            admin = admin == "true"
+        resp.media = self._user(store.set_admin(req.context.inputs.path["public_id"], admin))
+
+    def delete(self, req, resp):
+        """Remove a user, their sessions and their widgets."""
+        store.delete(req.context.inputs.path["public_id"])
+        resp.status = 204
+
+    def _user(self, user) -> dict:
+        public_id = str(user.public_id)
+        return {
+            "email": user.email,
+            "public_id": public_id,
+            "admin": user.admin,
+            "registered_on": user.registered_on.replace(tzinfo=UTC).isoformat(timespec="seconds"),
+            "link": self.item_path.replace("{public_id}", public_id),
+        }
