@@ -65,7 +65,7 @@ def create_app(
                 spec.path_of("widgets.list"), spec.path_of("widgets.get"),
                 PublicUrls(settings.public_url),
             ),
-            "ops": OpsHandlers(database),
+            "ops": OpsHandlers(database, settings.metrics_allow_from, settings.trusted_proxies),
             "docs": DocsHandlers(spec),
         },
     )
