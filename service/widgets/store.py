@@ -1,5 +1,6 @@
 """Business rules for widgets: plain functions over the models."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -8,7 +9,8 @@ import peewee
 from service.clock import utc_today
 from service.db.models import User, Widget, db
 from service.db.prepared import Prepared
-from service.errors import Conflict, NotFound, ValidationFailed
+from service.conditions import CHANGED_MEANWHILE
+from service.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from service.widgets.dates import DeadlineError, parse_deadline
 
 
@@ -83,17 +85,18 @@ def deadline_of(text: str):
         raise ValidationFailed({"deadline": str(refused)}) from None
 
 
-def create(name: str, info_url: str, deadline_text: str, owner: User) -> Widget:
-    """Add a widget; the unique index decides between two creates of one name."""
+def create(name: str, info_url: str, deadline_text: str, owner: User) -> WidgetRow:
+    """Add a widget and return it as stored; the unique index decides between two creates of one name."""
     name = normalise_name(name)
     try:
         with db.atomic():
-            return Widget.create(
+            Widget.create(
                 name=name,
                 info_url=info_url,
                 deadline=deadline_of(deadline_text),
                 owner=owner,
             )
+            return find(name)
     except peewee.IntegrityError:
         raise Conflict(f"Widget name: {name} already exists, must be unique.") from None
 
@@ -107,23 +110,77 @@ def find(name: str) -> WidgetRow:
     return _row(found)
 
 
-def put(name: str, info_url: str, deadline_text: str, owner: User) -> tuple[str, bool]:
+Check = Callable[[WidgetRow | None], None]
+
+
+def put(
+    name: str, info_url: str, deadline_text: str, owner: User, check: Check | None = None
+) -> tuple[WidgetRow, bool]:
     """Set a widget's url and deadline, creating it owned by `owner` when the name is free.
 
     One upsert decides, so concurrent puts of a new name create it once and update
-    it otherwise. Returns the stored name and whether this call created the widget.
+    it otherwise. With `check` (the client's preconditions: it raises to refuse the
+    widget as it stands, or None for no widget), the write happens only if the widget
+    is still the one checked. Returns the widget as stored and whether this call
+    created it.
     """
     name = normalise_name(name)
-    upsert = Widget.insert(
-        name=name, info_url=info_url, deadline=deadline_of(deadline_text), owner=owner
-    ).on_conflict(
-        conflict_target=[Widget.name],
-        update={
-            Widget.info_url: peewee.EXCLUDED.info_url,
-            Widget.deadline: peewee.EXCLUDED.deadline,
-        },
+    deadline = deadline_of(deadline_text)
+    with _writing():
+        if check is None:
+            upsert = Widget.insert(
+                name=name, info_url=info_url, deadline=deadline, owner=owner
+            ).on_conflict(
+                conflict_target=[Widget.name],
+                update={
+                    Widget.info_url: peewee.EXCLUDED.info_url,
+                    Widget.deadline: peewee.EXCLUDED.deadline,
+                },
+            )
+            created = _creates(upsert, name)
+        else:
+            created = _put_checked(name, info_url, deadline, owner, check)
+        return find(name), created
+
+
+def _writing():
+    """A transaction for a write that reads first: on SQLite, holding the write lock from the start."""
+    if isinstance(db.obj, peewee.PostgresqlDatabase):
+        return db.atomic()
+    return db.atomic("IMMEDIATE")
+
+
+def _current(name: str) -> WidgetRow | None:
+    found = _FIND.execute(name).fetchone()
+    return None if found is None else _row(found)
+
+
+def _unchanged(current: WidgetRow):
+    """The widget named so, still with the stored fields of `current`: the compare of compare-and-set."""
+    return (
+        (Widget.name == current.name)
+        & (Widget.info_url == current.info_url)
+        & (Widget.deadline == current.deadline)
+        & (Widget.created_at == current.created_at)
     )
-    return name, _creates(upsert, name)
+
+
+def _put_checked(name: str, info_url: str, deadline, owner: User, check: Check) -> bool:
+    """Create or update as the preconditions allow, in one statement that fails if the widget
+    changed (or appeared) since it was checked: a concurrent writer gets the 412, never a lost update."""
+    current = _current(name)
+    check(current)
+    if current is None:
+        written = Widget.insert(
+            name=name, info_url=info_url, deadline=deadline, owner=owner
+        ).on_conflict_ignore().as_rowcount().execute()
+    else:
+        written = Widget.update(info_url=info_url, deadline=deadline).where(
+            _unchanged(current)
+        ).execute()
+    if not written:
+        raise PreconditionFailed(CHANGED_MEANWHILE)
+    return current is None
 
 
 def _creates(upsert, name: str) -> bool:
@@ -139,13 +196,23 @@ def _creates(upsert, name: str) -> bool:
     return not existed
 
 
-def delete(name: str) -> None:
-    """Remove a widget; NotFound when none has the name."""
+def delete(name: str, check: Check | None = None) -> None:
+    """Remove a widget; NotFound when none has the name. With `check` (preconditions), only
+    the widget as checked is removed."""
     name = normalise_name(name)
-    with db.atomic():
-        deleted = Widget.delete().where(Widget.name == name).execute()
-    if not deleted:
-        raise NotFound(f"{name} not found in database.")
+    if check is None:
+        with db.atomic():
+            deleted = Widget.delete().where(Widget.name == name).execute()
+        if not deleted:
+            raise NotFound(f"{name} not found in database.")
+        return
+    with _writing():
+        current = _current(name)
+        if current is None:  # preconditions do not apply to what would be a 404 (RFC 9110 13.2.1)
+            raise NotFound(f"{name} not found in database.")
+        check(current)
+        if not Widget.delete().where(_unchanged(current)).execute():
+            raise PreconditionFailed(CHANGED_MEANWHILE)
 
 
 def listing(offset: int, limit: int) -> tuple[int, list]:
