@@ -52,12 +52,21 @@ for _outcome in LOGIN_OUTCOMES:  # every outcome shows from the start, at 0
     LOGINS.labels(_outcome)
 
 
+_series: dict = {}  # (method, route, status) -> its counter and histogram: `labels()` once each
+
+
 def observe_request(method: str, route: str | None, status: int, seconds: float) -> None:
     """Count one answered request and its duration; `route` is the spec path, None when unrouted."""
-    method = method if method in METHODS else OTHER
-    route = route or UNMATCHED
-    HTTP_REQUESTS.labels(method, route, str(status)).inc()
-    HTTP_DURATION.labels(method, route).observe(seconds)
+    method = method if method in METHODS else OTHER  # before the cache, which it bounds too
+    key = (method, route, status)
+    series = _series.get(key)
+    if series is None:
+        route = route or UNMATCHED
+        series = _series[key] = (
+            HTTP_REQUESTS.labels(method, route, str(status)), HTTP_DURATION.labels(method, route)
+        )
+    series[0].inc()
+    series[1].observe(seconds)
 
 
 def count_login(outcome: str) -> None:
