@@ -50,12 +50,17 @@ def test_n_requests_over_three_recycled_workers_count_exactly_n(recycling_server
     assert first_workers - recycling_server.worker_pids(), "some worker was recycled meanwhile"
 
 
-def test_the_exposition_passes_promtool_check_metrics(recycling_server):
-    promtool()
+@pytest.fixture
+def checker() -> str:
+    """promtool, asked for before any server starts."""
+    return promtool()
+
+
+def test_the_exposition_passes_promtool_check_metrics(checker, recycling_server):
     http().get(recycling_server.url + "/api/v1/widgets", timeout=TIMEOUT)  # a 401, counted too
     text = scrape(recycling_server.url)
     assert sample(text, "process_cpu_seconds_total") > 0
-    assert promtool_problems(text) == ""
+    assert promtool_problems(text, checker) == ""
 
 
 def test_metrics_for_a_client_behind_a_trusted_proxy_not_allowed_answer_404(recycling_server):

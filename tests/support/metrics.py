@@ -32,9 +32,9 @@ def promtool() -> str:
     pytest.skip(reason)
 
 
-def promtool_problems(text: str) -> str:
+def promtool_problems(text: str, promtool_path: str) -> str:
     """What `promtool check metrics` says of `text`; empty when it passes."""
     checked = subprocess.run(
-        [promtool(), "check", "metrics"], input=text, capture_output=True, text=True, timeout=60
+        [promtool_path, "check", "metrics"], input=text, capture_output=True, text=True, timeout=60
     )
     return "" if checked.returncode == 0 else checked.stdout + checked.stderr
