@@ -173,7 +173,20 @@ def test_delete_with_if_match_of_a_missing_widget_answers_404(client, admin):
 
 
 @pytest.mark.parametrize("header", ["If-Match", "If-None-Match"])
-def test_a_malformed_tag_list_answers_400_naming_the_header(client, admin, widget, header):
-    response = client.simulate_put(widget, json=CHANGES, headers={**admin, header: "no-quotes"})
+def test_a_tag_list_with_characters_no_header_may_hold_answers_400_naming_it(client, admin, widget, header):
+    response = client.simulate_put(widget, json=CHANGES, headers={**admin, header: '"caf\u00e9"'})
     assert_envelope(response, 400)
     assert list(response.json["errors"]) == [header]
+
+
+def test_an_if_match_naming_no_entity_tag_matches_nothing_and_answers_412(client, admin, widget):
+    tag = tag_of(client, widget, admin)
+    response = client.simulate_put(widget, json=CHANGES, headers={**admin, "If-Match": tag.strip('"')})
+    assert_envelope(response, 412)
+    assert tag_of(client, widget, admin) == tag
+
+
+def test_an_if_none_match_naming_no_entity_tag_matches_nothing(client, admin, widget):
+    tag = tag_of(client, widget, admin)
+    response = client.simulate_get(widget, headers={**admin, "If-None-Match": tag.strip('"')})
+    assert response.status_code == 200
