@@ -7,7 +7,14 @@ from service.app import create_app
 from service.db.connection import bind, open_database
 from service.db.models import db
 from tests.support.inprocess import (
-    PASSWORD, admin_token, assert_envelope, bearer, login, random_email, register, token_for,
+    PASSWORD,
+    admin_token,
+    assert_envelope,
+    bearer,
+    login,
+    random_email,
+    register,
+    token_for,
 )
 from tests.support.metrics import sample
 from tests.support.settings import make_settings

@@ -11,10 +11,10 @@ from service.auth.passwords import Passwords
 from service.auth.throttle import Throttle
 from service.auth.writes import must_write
 from service.clock import utcnow
-from service.metrics import TOKENS_REVOKED, count_login
 from service.db.models import RevokedToken, User, db
 from service.db.prepared import Prepared
 from service.errors import Conflict
+from service.metrics import TOKENS_REVOKED, count_login
 
 log = logging.getLogger(__name__)
 

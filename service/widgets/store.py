@@ -7,9 +7,9 @@ from datetime import datetime
 import peewee
 
 from service.clock import utc_today
+from service.conditions import CHANGED_MEANWHILE
 from service.db.models import User, Widget, db
 from service.db.prepared import Prepared
-from service.conditions import CHANGED_MEANWHILE
 from service.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from service.widgets.dates import DeadlineError, parse_deadline
 
