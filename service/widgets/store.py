@@ -184,15 +184,13 @@ def _put_checked(name: str, info_url: str, deadline, owner: User, check: Check) 
 
 
 def _creates(upsert, name: str) -> bool:
-    """Run `upsert` and tell, in the same transaction, whether it inserted the row."""
+    """Run `upsert` and tell whether it inserted the row; inside `_writing()`'s transaction."""
     if isinstance(db.obj, peewee.PostgresqlDatabase):
         # A row the statement inserted has no xmax; one ON CONFLICT updated carries its own.
-        with db.atomic():
-            return upsert.returning(peewee.SQL("xmax = 0")).tuples().execute()[0][0]
+        return upsert.returning(peewee.SQL("xmax = 0")).tuples().execute()[0][0]
     # SQLite, one writer at a time: BEGIN IMMEDIATE holds the write lock from the look to the write.
-    with db.atomic("IMMEDIATE"):
-        existed = Widget.select().where(Widget.name == name).exists()
-        upsert.execute()
+    existed = Widget.select().where(Widget.name == name).exists()
+    upsert.execute()
     return not existed
 
 
