@@ -196,3 +196,13 @@ def test_the_service_works_with_every_number_at_its_maximum(database, database_u
         "168:00:00", "167:59:59")
     assert client.simulate_post("/api/v1/auth/logout", headers=bearer(token)).status_code == 200
     assert client.simulate_get("/api/v1/auth/user", headers=bearer(token)).status_code == 401
+
+
+def test_metrics_are_allowed_from_this_host_only_by_default():
+    allowed = Settings.from_env({}).metrics_allow_from
+    assert [str(network) for network in allowed] == ["127.0.0.0/8", "::1/128"]
+
+
+def test_a_malformed_metrics_allow_from_is_refused_naming_it():
+    with pytest.raises(ConfigError, match="METRICS_ALLOW_FROM"):
+        Settings.from_env({"METRICS_ALLOW_FROM": "10.0.0.0/8, monitoring.internal"})
