@@ -7,7 +7,8 @@ metrics directory from gunicorn.conf.py) on one seeded SQLite file; the second o
 loads `bench.unmetered`, which only skips the per-request counting. Rounds alternate
 between the two so that a noisy neighbour on the machine hits both alike; the medians
 are compared. Then the cost of one `observe_request` call in multiprocess mode, in
-microseconds, and of one scrape.
+microseconds and as a share of a list request's time in a worker (steady where the
+throughput rounds are noisy), and of one scrape.
 """
 
 import argparse
@@ -104,7 +105,10 @@ def main() -> None:
     print(f"  with metrics:    {with_metrics:8.0f} req/s  (rounds: {', '.join(f'{r:.0f}' for r in metered)})")
     print(f"  without metrics: {without:8.0f} req/s  (rounds: {', '.join(f'{r:.0f}' for r in unmetered)})")
     print(f"  cost: {cost} of the list's throughput (target: under 5%)")
-    print(f"  one request's counting in multiprocess mode: {micro} us")
+    # At saturation each of the 2 workers spends 2 / rps seconds on one request.
+    share = float(micro) / (2 / with_metrics * 1e6)
+    print(f"  one request's counting in multiprocess mode: {micro} us, "
+          f"{100 * share:.2f}% of a list request's {2 / with_metrics * 1e3:.2f} ms in a worker")
     print(f"  one scrape of /metrics (2 workers' files): {scrape_ms(url):.1f} ms")
 
 
