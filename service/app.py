@@ -16,7 +16,7 @@ from service.db.connection import (
     open_database,
 )
 from service.docs import DocsHandlers
-from service.ops import OpsHandlers
+from service.ops import MetricsGate, OpsHandlers, Scrapers
 from service.public_urls import PublicUrls
 from service.settings import Settings
 from service.spec.document import load_spec
@@ -40,9 +40,11 @@ def create_app(
     validator = validator or Validator(
         spec.operations, settings.max_body_bytes, formats={"future-date": check_future_date}
     )
+    scrapers = Scrapers(settings.metrics_allow_from, settings.trusted_proxies)
     app = falcon.App(
         middleware=[
             observability.RequestLog(),
+            MetricsGate(spec.path_of("ops.metrics"), scrapers),
             ConnectionCheck(database),
             AuthMiddleware(tokens),
             *contract_middleware,
@@ -65,7 +67,7 @@ def create_app(
                 spec.path_of("widgets.list"), spec.path_of("widgets.get"),
                 PublicUrls(settings.public_url),
             ),
-            "ops": OpsHandlers(database, settings.metrics_allow_from, settings.trusted_proxies),
+            "ops": OpsHandlers(database, scrapers),
             "docs": DocsHandlers(spec),
         },
     )

@@ -46,6 +46,18 @@ def test_metrics_from_an_address_not_allowed_answers_404_exactly_as_an_unknown_p
     assert {k for k in refused.headers} == {k for k in unknown.headers}
 
 
+@pytest.mark.parametrize("method", ["POST", "DELETE", "OPTIONS"])
+def test_any_other_method_from_an_address_not_allowed_answers_404_as_for_an_unknown_path(
+    client_with, method
+):
+    client = client_with(CORS_ORIGINS="https://app.example.com")
+    refused = client.simulate_request(method, METRICS, remote_addr=OUTSIDER)
+    unknown = client.simulate_request(method, "/no-such-path", remote_addr=OUTSIDER)
+    assert_envelope(refused, 404)
+    assert (refused.status_code, refused.json) == (unknown.status_code, unknown.json)
+    assert "Allow" not in refused.headers
+
+
 def test_metrics_allow_from_admits_the_networks_it_names(client_with):
     client = client_with(METRICS_ALLOW_FROM="203.0.113.0/24")
     assert client.simulate_get(METRICS, remote_addr=OUTSIDER).status_code == 200
