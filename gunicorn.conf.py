@@ -6,7 +6,10 @@ these numbers fit the database timeouts and a platform's shutdown sequence.
 
 import multiprocessing
 import os
+import shutil
 import sys
+import tempfile
+from pathlib import Path
 
 from service.settings import ConfigError, Settings, choice, integer
 
@@ -94,10 +97,46 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 control_socket_disable = True
 
 
+# Prometheus multiprocess mode (service/metrics.py): every worker writes its figures to
+# files in this directory and a scrape of /metrics adds them all up, so the figures of a
+# worker recycled by max_requests live on. The variable must be set before a worker
+# imports the client, hence here, in the master. Without PROMETHEUS_MULTIPROC_DIR a
+# fresh directory is made per start and removed at exit; an operator's own directory
+# must belong to this one instance, and is emptied at each start.
+# (A reload on SIGHUP reads this file again: the marker keeps the directory it made.)
+METRICS_DIR_MADE = "WIDGET_API_METRICS_DIR_MADE"
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="widget-api-metrics-")
+    os.environ[METRICS_DIR_MADE] = "1"
+
+
+def clear_metrics_directory() -> None:
+    """Start from zero: figures left by an earlier run of this instance would be added in."""
+    directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    directory.mkdir(parents=True, exist_ok=True)
+    for leftover in directory.glob("*.db"):
+        leftover.unlink()
+
+
 def on_starting(server):
-    """Check the app's settings again when gunicorn's `--env` has changed the environment."""
+    """Check the app's settings again when gunicorn's `--env` has changed the environment;
+    start the metrics from zero."""
     if server.cfg.env:
         refuse_bad_settings()
+    clear_metrics_directory()
+
+
+def child_exit(server, worker):
+    """Let the metrics know a worker is gone; its counters stay in the sums."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    """Remove the metrics directory this configuration made."""
+    if os.environ.get(METRICS_DIR_MADE):
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
 
 
 def post_fork(server, worker):

@@ -16,7 +16,7 @@ from service.db.connection import (
     open_database,
 )
 from service.docs import DocsHandlers
-from service.ops import OpsHandlers
+from service.ops import MetricsGate, OpsHandlers, Scrapers
 from service.public_urls import PublicUrls
 from service.settings import Settings
 from service.spec.document import load_spec
@@ -43,9 +43,11 @@ def create_app(
     validator = validator or Validator(
         spec.operations, settings.max_body_bytes, formats={"future-date": check_future_date}
     )
+    scrapers = Scrapers(settings.metrics_allow_from, settings.trusted_proxies)
     app = falcon.App(
         middleware=[
             observability.RequestLog(),
+            MetricsGate(spec.path_of("ops.metrics"), scrapers),
             ConnectionCheck(database),
             AuthMiddleware(tokens),
             *contract_middleware,
@@ -73,7 +75,7 @@ def create_app(
                 spec.path_of("users.list"), spec.path_of("users.get"),
                 PublicUrls(settings.public_url),
             ),
-            "ops": OpsHandlers(database),
+            "ops": OpsHandlers(database, scrapers),
             "docs": DocsHandlers(spec),
         },
     )

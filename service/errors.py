@@ -67,6 +67,13 @@ class PayloadTooLarge(ApiError):
     default_message = "Request body too large"
 
 
+class PreconditionFailed(ApiError):
+    """If-Match or If-None-Match does not hold (RFC 9110 §13.1): nothing was changed."""
+
+    status = 412
+    default_message = "Precondition Failed"
+
+
 class UnsupportedMediaType(ApiError):
     status = 415
     default_message = "Unsupported Content-Type"

@@ -15,6 +15,8 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+from service import metrics
+
 REQUEST_ID_HEADER = "X-Request-ID"
 # What a load balancer or client may pass on: ids such as UUIDs, hex digests and
 # trace ids, bounded so that one header cannot flood the log. Anything else is
@@ -38,7 +40,7 @@ def request_id_from(value: str | None) -> str:
 
 
 class RequestLog:
-    """Give every request an id, echo it, and log one line when the response is ready."""
+    """Give every request an id, echo it, and log and count it when the response is ready."""
 
     def process_request(self, req, resp):
         req.context.request_id = request_id_from(req.get_header(REQUEST_ID_HEADER))
@@ -47,7 +49,9 @@ class RequestLog:
         resp.set_header(REQUEST_ID_HEADER, req.context.request_id)
 
     def process_response(self, req, resp, resource, req_succeeded):
-        elapsed_ms = (time.perf_counter() - req.context.started) * 1000
+        elapsed = time.perf_counter() - req.context.started
+        metrics.observe_request(req.method, req.uri_template, resp.status_code, elapsed)
+        elapsed_ms = elapsed * 1000
         request_log.info(
             "%s %s %s",
             req.method,

@@ -1,14 +1,50 @@
-"""Liveness and readiness probes for operators."""
+"""Liveness and readiness probes and the metrics scrape, for operators."""
 
+import falcon
+
+from service import metrics
+from service.auth.addresses import client_address, parse_address
 from service.db.connection import pending_migrations, schema_behind
 from service.errors import ServiceUnavailable
+
+
+class Scrapers:
+    """Who may scrape the metrics: client addresses in METRICS_ALLOW_FROM, read through TRUSTED_PROXIES."""
+
+    def __init__(self, allow_from: tuple = (), trusted_proxies: tuple = ()):
+        self.allow_from = tuple(allow_from)
+        self.trusted_proxies = tuple(trusted_proxies)
+
+    def admit(self, req) -> None:
+        """Raise the 404 of an unknown path for a client not allowed to scrape."""
+        forwarded_for = req.get_header("X-Forwarded-For")
+        address = parse_address(client_address(req.remote_addr, forwarded_for, self.trusted_proxies))
+        if address is None or not any(address in network for network in self.allow_from):
+            raise falcon.HTTPNotFound()  # the very answer of an unknown path
+
+
+class MetricsGate:
+    """Hide the metrics path, whatever the method, from clients not allowed to scrape it.
+
+    It runs before routing, so a method the path lacks answers them 404 like
+    any unknown path, never a 405 that would tell the path exists.
+    """
+
+    def __init__(self, path: str, scrapers: Scrapers):
+        self.path = path
+        self.scrapers = scrapers
+
+    def process_request(self, req, resp):
+        if req.path == self.path:
+            self.scrapers.admit(req)
 
 
 class OpsHandlers:
     """ops.* operations."""
 
-    def __init__(self, database):
+    def __init__(self, database, scrapers: Scrapers | None = None):
         self.database = database
+        self.scrapers = scrapers or Scrapers()
 
     def health(self, req, resp):
         """Answer while the process is up, without touching the database."""
@@ -23,3 +59,9 @@ class OpsHandlers:
         if pending:
             raise ServiceUnavailable(schema_behind(pending))
         resp.media = {"status": "ok"}
+
+    def metrics(self, req, resp):
+        """Show the Prometheus figures to the addresses allowed to scrape; to others, no such path."""
+        self.scrapers.admit(req)  # MetricsGate has asked already; asked again where it answers
+        resp.content_type = metrics.CONTENT_TYPE
+        resp.data = metrics.exposition()

@@ -40,6 +40,8 @@ MAX_WINDOW_SECONDS = DAY
 MAX_COUNT = 1_000_000
 DATABASE_FORMS = "sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/NAME"
 POSTGRES_DRIVERS = ("psycopg2", "psycopg")
+# Who may scrape /metrics unless METRICS_ALLOW_FROM says otherwise: this host only.
+LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
 
 
 class ConfigError(ValueError):
@@ -72,6 +74,7 @@ class Settings:
     trusted_proxies: tuple = field(default_factory=tuple)
     public_url: str | None = None
     database_prepared_statements: bool = True
+    metrics_allow_from: tuple = field(default_factory=lambda: LOOPBACK)
 
     @classmethod
     def from_env(cls, environ=None) -> "Settings":
@@ -105,11 +108,14 @@ class Settings:
                 1, MAX_WINDOW_SECONDS,
             ),
             auth_rate_limit=_rate_limit(environ.get("AUTH_RATE_LIMIT"), cls.auth_rate_limit),
-            trusted_proxies=_networks(environ.get("TRUSTED_PROXIES", "")),
+            trusted_proxies=_networks(environ.get("TRUSTED_PROXIES", ""), "TRUSTED_PROXIES"),
             public_url=_public_url(environ.get("PUBLIC_URL", "")),
             database_prepared_statements=choice(
                 environ, "DATABASE_PREPARED_STATEMENTS", ("on", "off"), "on"
             ) == "on",
+            metrics_allow_from=_networks(
+                environ.get("METRICS_ALLOW_FROM", ",".join(map(str, LOOPBACK))), "METRICS_ALLOW_FROM"
+            ),
         )
 
 
@@ -273,13 +279,13 @@ def _rate_limit(raw: str | None, default: tuple | None) -> tuple | None:
     return int(match[1]), int(match[2])
 
 
-def _networks(raw: str) -> tuple:
-    """Trusted proxy addresses or networks (CIDR), comma-separated."""
+def _networks(raw: str, name: str) -> tuple:
+    """Addresses or networks (CIDR), comma-separated, as variable `name` holds them."""
     try:
         return tuple(ipaddress.ip_network(item.strip()) for item in raw.split(",") if item.strip())
     except ValueError as bad:
         raise ConfigError(
-            f"TRUSTED_PROXIES must be IP addresses or networks (CIDR), comma-separated: {bad}"
+            f"{name} must be IP addresses or networks (CIDR), comma-separated: {bad}"
         ) from None
 
 

@@ -109,3 +109,28 @@ def test_browser_tests_fail_under_ci_when_chromium_is_missing():
     output = run_browser_test_without_chromium(CI="true")
     assert "1 error" in output, output
     assert "browser test cannot run in CI" in output
+
+
+def run_exposition_check_without_promtool(**env) -> str:
+    """The promtool test, in a fresh pytest, with PROMTOOL_PATH naming no file."""
+    environ = {key: value for key, value in os.environ.items() if key != "CI"}
+    environ.update(PROMTOOL_PATH="/nonexistent/promtool", **env)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "tests/server/test_metrics.py", "-q", "-rsE", "-p",
+         "no:cacheprovider", "-k", "test_the_exposition_passes_promtool_check_metrics"],
+        cwd=ROOT, env=environ, capture_output=True, text=True, timeout=300, check=False,
+    )
+    return done.stdout + done.stderr
+
+
+def test_the_exposition_check_skips_pointing_to_the_prerequisites_step_when_promtool_is_missing():
+    output = run_exposition_check_without_promtool()
+    assert "1 skipped" in output, output
+    assert "/nonexistent/promtool is missing" in output
+    assert "scripts/prerequisites" in output
+
+
+def test_the_exposition_check_fails_under_ci_when_promtool_is_missing():
+    output = run_exposition_check_without_promtool(CI="true")
+    assert "1 error" in output, output
+    assert "promtool check cannot run in CI" in output

@@ -207,3 +207,13 @@ def test_prepared_statements_are_on_unless_turned_off_for_a_pooler(value, prepar
 def test_prepared_statements_other_than_on_or_off_are_refused():
     with pytest.raises(ConfigError, match="DATABASE_PREPARED_STATEMENTS must be one of on, off"):
         Settings.from_env({"DATABASE_PREPARED_STATEMENTS": "yes"})
+
+
+def test_metrics_are_allowed_from_this_host_only_by_default():
+    allowed = Settings.from_env({}).metrics_allow_from
+    assert [str(network) for network in allowed] == ["127.0.0.0/8", "::1/128"]
+
+
+def test_a_malformed_metrics_allow_from_is_refused_naming_it():
+    with pytest.raises(ConfigError, match="METRICS_ALLOW_FROM"):
+        Settings.from_env({"METRICS_ALLOW_FROM": "10.0.0.0/8, monitoring.internal"})

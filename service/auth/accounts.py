@@ -15,6 +15,7 @@ from service.clock import utcnow
 from service.db.models import RevokedToken, Session, User, db
 from service.db.prepared import Prepared
 from service.errors import Conflict, ValidationFailed
+from service.metrics import TOKENS_REVOKED, count_login
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ def authenticate(email: str, password: str, passwords: Passwords) -> User:
     """Return the user these credentials belong to; unknown email and wrong password look alike."""
     user = User.get_or_none(User.email == normalise_email(email))
     if not passwords.verify(user.password_hash if user else None, password):
+        count_login("unknown_email" if user is None else "wrong_password")
         raise unauthorized(BAD_CREDENTIALS)
     if passwords.needs_rehash(user.password_hash):
         rehash(user, passwords.hash(password))
@@ -133,6 +135,7 @@ def revoke(token_id: str, accepted_until: datetime, leeway_seconds: int = 0) -> 
         RevokedToken.insert(
             jti=token_id, expires_at=accepted_until.replace(tzinfo=None)
         ).on_conflict_ignore().execute()
+    TOKENS_REVOKED.inc()
     purge_expired(leeway_seconds)
 
 

@@ -2,6 +2,7 @@
 
 from datetime import UTC
 
+from service import metrics
 from service.auth import accounts
 from service.auth import sessions as auth_sessions
 from service.auth.addresses import client_address, limit_key
@@ -36,8 +37,9 @@ class AuthHandlers:
     def login(self, req, resp):
         """Exchange email and password for a token."""
         body = req.context.inputs.body
-        address = self._count_attempt(req, resp)
-        user = accounts.log_in(body["email"], body["password"], self.passwords, self.throttle, address)
+        with metrics.login_attempt():
+            address = self._count_attempt(req, resp)
+            user = accounts.log_in(body["email"], body["password"], self.passwords, self.throttle, address)
         self._start_session(req, resp, user, "successfully logged in", 200)
 
     def refresh(self, req, resp):

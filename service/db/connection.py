@@ -20,7 +20,7 @@ import peewee
 from playhouse import db_url
 from playhouse.migrations import Migration, Runner
 
-from service import errors
+from service import errors, metrics
 from service.db.models import db
 
 log = logging.getLogger(__name__)
@@ -245,6 +245,7 @@ def _database_failed(database):
         elif reason is None:  # the server answered, and not about a missing table: a bug
             return errors.handle_unexpected(req, resp, error, params)
         log.warning("database unavailable on %s %s: %s", req.method, req.path, reason or error)
+        metrics.DATABASE_UNAVAILABLE.inc()
         errors.render(resp, errors.ServiceUnavailable())
 
     return handle

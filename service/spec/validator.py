@@ -54,6 +54,7 @@ class Inputs:
 
     path: dict = field(default_factory=dict)
     query: dict = field(default_factory=dict)
+    headers: dict = field(default_factory=dict)
     body: dict | None = None
 
 
@@ -80,6 +81,7 @@ class Validator:
         inputs = Inputs(
             path=compiled.check_params("path", path_params, errors),
             query=compiled.check_params("query", req.params, errors),
+            headers=compiled.check_params("header", compiled.header_values(req), errors),
         )
         # An operation that declares no body never reads one: content on a GET or DELETE
         # has no meaning (RFC 9110 9.3.1), so it is neither parsed nor refused.
@@ -162,6 +164,14 @@ class _CompiledOperation:
             if not problems:
                 checked[param.name] = value
         return checked
+
+    def header_values(self, req) -> dict:
+        """The request's values of the header parameters the operation declares, by declared name."""
+        return {
+            param.name: value
+            for param in self.params
+            if param.location == "header" and (value := req.get_header(param.name)) is not None
+        }
 
     def check_body(self, req, max_bytes: int, errors: dict):
         media_type = (req.content_type or "").split(";")[0].strip().lower()

@@ -1,10 +1,12 @@
 """HTTP handlers for the widget operations."""
 
 from service.clock import utcnow
+from service.conditions import Preconditions
 from service.public_urls import PublicUrls
 from service.widgets import store
 from service.widgets.dates import display, iso8601, rfc822, time_remaining
 from service.widgets.pagination import Page, offset_of
+from service.widgets.tags import page_tag, widget_tag
 
 
 class WidgetHandlers:
@@ -24,6 +26,8 @@ class WidgetHandlers:
         now = utcnow()
         resp.set_header("Link", page.link_header(prefix, self.collection_path))
         resp.set_header("Total-Count", str(page.total_items))
+        if self._not_modified(req, resp, page_tag(prefix, number, per_page, total, widgets)):
+            return
         resp.media = {
             "links": page.links(self.collection_path),
             "has_prev": page.has_prev,
@@ -40,34 +44,48 @@ class WidgetHandlers:
         body = req.context.inputs.body
         prefix = self.urls.prefix(req)
         widget = store.create(body["name"], body["info_url"], body["deadline"], req.context.user)
-        self._created(resp, prefix, widget.name)
+        self._created(resp, prefix, widget)
 
     def get(self, req, resp):
-        """Show one widget."""
+        """Show one widget, or only say that the client's copy is current (304)."""
         widget = store.find(req.context.inputs.path["name"])
+        if self._not_modified(req, resp, widget_tag(widget)):
+            return
         resp.media = self._widget(widget, utcnow())
 
     def update(self, req, resp):
-        """Change a widget, or create it when the name is free."""
+        """Change a widget, or create it when the name is free; If-Match and If-None-Match
+        make either conditional."""
         body = req.context.inputs.body
         prefix = self.urls.prefix(req)
-        name, created = store.put(
-            req.context.inputs.path["name"], body["info_url"], body["deadline"], req.context.user
+        widget, created = store.put(
+            req.context.inputs.path["name"], body["info_url"], body["deadline"], req.context.user,
+            _write_check(req),
         )
         if created:
-            self._created(resp, prefix, name)
+            self._created(resp, prefix, widget)
         else:
-            resp.media = {"status": "success", "message": f"'{name}' was successfully updated"}
+            resp.set_header("ETag", widget_tag(widget))
+            resp.media = {"status": "success", "message": f"'{widget.name}' was successfully updated"}
 
     def delete(self, req, resp):
-        """Remove a widget."""
-        store.delete(req.context.inputs.path["name"])
+        """Remove a widget; If-Match makes it conditional."""
+        store.delete(req.context.inputs.path["name"], _write_check(req))
         resp.status = 204
 
-    def _created(self, resp, prefix: str, name: str) -> None:
+    def _not_modified(self, req, resp, tag: str) -> bool:
+        """Send `tag`; answer 304 without a body when If-None-Match names it."""
+        resp.set_header("ETag", tag)
+        if _preconditions(req).not_modified(tag):
+            resp.status = 304
+            return True
+        return False
+
+    def _created(self, resp, prefix: str, widget) -> None:
         resp.status = 201
-        resp.location = prefix + self._link(name)
-        resp.media = {"status": "success", "message": f"New widget added: {name}."}
+        resp.location = prefix + self._link(widget.name)
+        resp.set_header("ETag", widget_tag(widget))
+        resp.media = {"status": "success", "message": f"New widget added: {widget.name}."}
 
     def _link(self, name: str) -> str:
         return self.item_path.replace("{name}", name)
@@ -86,3 +104,16 @@ class WidgetHandlers:
             "owner": {"email": widget.owner_email, "public_id": widget.owner_public_id},
             "link": self._link(widget.name),
         }
+
+
+def _preconditions(req) -> Preconditions:
+    headers = req.context.inputs.headers
+    return Preconditions.from_headers(headers.get("If-Match"), headers.get("If-None-Match"))
+
+
+def _write_check(req):
+    """The store's check of the widget as it stands against the request's preconditions, if any."""
+    preconditions = _preconditions(req)
+    if not preconditions:
+        return None
+    return lambda current: preconditions.check_write(None if current is None else widget_tag(current))

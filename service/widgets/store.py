@@ -1,15 +1,17 @@
 """Business rules for widgets: plain functions over the models."""
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 import peewee
 
-from service.clock import utc_today
+from service.clock import utc_today, utcnow
+from service.conditions import CHANGED_MEANWHILE
 from service.db.models import User, Widget, db
 from service.db.prepared import Prepared
-from service.errors import Conflict, NotFound, ValidationFailed
+from service.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from service.widgets.dates import DeadlineError, parse_deadline
 
 ROWS_REMEMBERED = 4096  # a few MB per worker: every widget of a busy first page many times over
@@ -89,19 +91,24 @@ def deadline_of(text: str):
         raise ValidationFailed({"deadline": str(refused)}) from None
 
 
-def create(name: str, info_url: str, deadline_text: str, owner: User) -> Widget:
-    """Add a widget; the unique index decides between two creates of one name.
+def create(name: str, info_url: str, deadline_text: str, owner: User) -> WidgetRow:
+    """Add a widget and return it as stored; the unique index decides between two creates of one name.
 
     One INSERT is atomic on its own: no BEGIN and COMMIT around it, which on
-    PostgreSQL would be two more round trips.
+    PostgreSQL would be two more round trips; every stored value is known here,
+    so nothing is read back.
     """
     name = normalise_name(name)
     try:
-        return Widget.create(
+        widget = Widget.create(
             name=name, info_url=info_url, deadline=deadline_of(deadline_text), owner=owner
         )
     except peewee.IntegrityError:
         raise Conflict(f"Widget name: {name} already exists, must be unique.") from None
+    return WidgetRow(
+        widget.name, widget.info_url, widget.created_at, widget.deadline,
+        owner.email, str(owner.public_id),
+    )
 
 
 def find(name: str) -> WidgetRow:
@@ -113,44 +120,129 @@ def find(name: str) -> WidgetRow:
     return _row(tuple(found))
 
 
-def put(name: str, info_url: str, deadline_text: str, owner: User) -> tuple[str, bool]:
+Check = Callable[[WidgetRow | None], None]
+
+
+def put(
+    name: str, info_url: str, deadline_text: str, owner: User, check: Check | None = None
+) -> tuple[WidgetRow, bool]:
     """Set a widget's url and deadline, creating it owned by `owner` when the name is free.
 
     One upsert decides, so concurrent puts of a new name create it once and update
-    it otherwise. Returns the stored name and whether this call created the widget.
+    it otherwise. With `check` (the client's preconditions: it raises to refuse the
+    widget as it stands, or None for no widget), the write happens only if the widget
+    is still the one checked. Returns the widget as stored and whether this call
+    created it.
     """
     name = normalise_name(name)
-    upsert = Widget.insert(
-        name=name, info_url=info_url, deadline=deadline_of(deadline_text), owner=owner
-    ).on_conflict(
-        conflict_target=[Widget.name],
-        update={
-            Widget.info_url: peewee.EXCLUDED.info_url,
-            Widget.deadline: peewee.EXCLUDED.deadline,
-        },
+    deadline = deadline_of(deadline_text)
+    if check is None and isinstance(db.obj, peewee.PostgresqlDatabase):
+        return _upsert_returning(name, info_url, deadline, owner)
+    with _writing():
+        if check is None:
+            upsert = Widget.insert(
+                name=name, info_url=info_url, deadline=deadline, owner=owner
+            ).on_conflict(
+                conflict_target=[Widget.name],
+                update={
+                    Widget.info_url: peewee.EXCLUDED.info_url,
+                    Widget.deadline: peewee.EXCLUDED.deadline,
+                },
+            )
+            created = _creates(upsert, name)
+        else:
+            created = _put_checked(name, info_url, deadline, owner, check)
+        return find(name), created
+
+
+# PostgreSQL's upsert and the row it leaves, owner included, in one statement: a PUT waits for
+# the database once, and the widget it answers with (and its ETag) is the one it wrote.
+_UPSERT_RETURNING = """
+WITH up AS (
+    INSERT INTO widgets (name, info_url, created_at, deadline, owner_id)
+    VALUES (%s, %s, %s, %s, %s)
+    ON CONFLICT (name) DO UPDATE SET info_url = EXCLUDED.info_url, deadline = EXCLUDED.deadline
+    RETURNING name, info_url, created_at, deadline, owner_id, (xmax = 0) AS created
+)
+SELECT up.name, up.info_url, up.created_at, up.deadline, users.email, users.public_id, up.created
+FROM up JOIN users ON users.id = up.owner_id
+"""
+
+
+def _upsert_returning(name: str, info_url: str, deadline, owner: User) -> tuple[WidgetRow, bool]:
+    """Create or update in one statement (PostgreSQL); the widget as stored, and whether it is new."""
+    cursor = db.execute_sql(_UPSERT_RETURNING, (name, info_url, utcnow(), deadline, owner.id))
+    *values, created = cursor.fetchone()
+    return _row(tuple(values)), created
+
+
+def _writing():
+    """A transaction for a write that reads first: on SQLite, holding the write lock from the start."""
+    if isinstance(db.obj, peewee.PostgresqlDatabase):
+        return db.atomic()
+    return db.atomic("IMMEDIATE")
+
+
+def _current(name: str) -> WidgetRow | None:
+    found = _FIND.execute(name).fetchone()
+    return None if found is None else _row(found)
+
+
+def _unchanged(current: WidgetRow):
+    """The widget named so, still with the stored fields of `current`: the compare of compare-and-set."""
+    return (
+        (Widget.name == current.name)
+        & (Widget.info_url == current.info_url)
+        & (Widget.deadline == current.deadline)
+        & (Widget.created_at == current.created_at)
     )
-    return name, _creates(upsert, name)
+
+
+def _put_checked(name: str, info_url: str, deadline, owner: User, check: Check) -> bool:
+    """Create or update as the preconditions allow, in one statement that fails if the widget
+    changed (or appeared) since it was checked: a concurrent writer gets the 412, never a lost update."""
+    current = _current(name)
+    check(current)
+    if current is None:
+        written = Widget.insert(
+            name=name, info_url=info_url, deadline=deadline, owner=owner
+        ).on_conflict_ignore().as_rowcount().execute()
+    else:
+        written = Widget.update(info_url=info_url, deadline=deadline).where(
+            _unchanged(current)
+        ).execute()
+    if not written:
+        raise PreconditionFailed(CHANGED_MEANWHILE)
+    return current is None
 
 
 def _creates(upsert, name: str) -> bool:
-    """Run `upsert` and tell, in the same transaction, whether it inserted the row."""
+    """Run `upsert` and tell whether it inserted the row; inside `_writing()`'s transaction."""
     if isinstance(db.obj, peewee.PostgresqlDatabase):
         # A row the statement inserted has no xmax; one ON CONFLICT updated carries its own.
-        # One statement, atomic on its own: no BEGIN and COMMIT round trips around it.
         return upsert.returning(peewee.SQL("xmax = 0")).tuples().execute()[0][0]
     # SQLite, one writer at a time: BEGIN IMMEDIATE holds the write lock from the look to the write.
-    with db.atomic("IMMEDIATE"):
-        existed = Widget.select().where(Widget.name == name).exists()
-        upsert.execute()
+    existed = Widget.select().where(Widget.name == name).exists()
+    upsert.execute()
     return not existed
 
 
-def delete(name: str) -> None:
-    """Remove a widget; NotFound when none has the name."""
+def delete(name: str, check: Check | None = None) -> None:
+    """Remove a widget; NotFound when none has the name. With `check` (preconditions), only
+    the widget as checked is removed."""
     name = normalise_name(name)
-    deleted = Widget.delete().where(Widget.name == name).execute()  # one statement: atomic
-    if not deleted:
-        raise NotFound(f"{name} not found in database.")
+    if check is None:
+        deleted = Widget.delete().where(Widget.name == name).execute()  # one statement: atomic
+        if not deleted:
+            raise NotFound(f"{name} not found in database.")
+        return
+    with _writing():
+        current = _current(name)
+        if current is None:  # preconditions do not apply to what would be a 404 (RFC 9110 13.2.1)
+            raise NotFound(f"{name} not found in database.")
+        check(current)
+        if not Widget.delete().where(_unchanged(current)).execute():
+            raise PreconditionFailed(CHANGED_MEANWHILE)
 
 
 def listing(offset: int, limit: int) -> tuple[int, list]:

@@ -1,5 +1,6 @@
 """Any number of instances may share one database: what one does, the others see at once."""
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -75,3 +76,31 @@ def test_a_widget_deleted_through_one_instance_is_gone_from_the_other(a_and_b, s
     assert deleted.status_code == 204
     gone = http().get(a.url + "/api/v1/widgets/doomed", headers=bearer(token), timeout=TIMEOUT)
     assert gone.status_code == 404
+
+
+def test_two_clients_updating_one_read_through_both_instances_give_one_200_and_one_412(
+    a_and_b, shared_database_url
+):
+    """The lost update across hosts: both GET the widget, both PUT with their If-Match at once."""
+    a, b = a_and_b
+    token = admin_token(shared_database_url, a.url)
+    path = "/api/v1/widgets/shared"
+    created = http().post(a.url + "/api/v1/widgets", json=widget_body("shared"), headers=bearer(token), timeout=TIMEOUT)
+    assert created.status_code == 201, created.text
+    tags = [http().get(base + path, headers=bearer(token), timeout=TIMEOUT).headers["ETag"]
+            for base in (a.url, b.url)]
+    assert tags[0] == tags[1]
+    start = threading.Barrier(2)
+
+    def put(base_and_url):
+        base, url = base_and_url
+        start.wait()
+        return http().put(
+            base + path, json={"info_url": url, "deadline": "2031-01-31"},
+            headers={**bearer(token), "If-Match": tags[0]}, timeout=TIMEOUT,
+        ).status_code
+
+    clients = [(a.url, "https://a.example.com/"), (b.url, "https://b.example.com/")]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        statuses = sorted(pool.map(put, clients))
+    assert statuses == [200, 412]

@@ -95,6 +95,18 @@ def test_concurrent_puts_of_a_new_name_give_one_201_and_the_rest_200(server, adm
     assert [w.name for w in Widget.select()] == ["race"]
 
 
+def test_concurrent_puts_with_one_read_etag_give_exactly_one_200_and_the_rest_412(server, admin):
+    """The lost update, with every client racing: all read one ETag, one write wins."""
+    created = requests.put(
+        f"{server.url}{WIDGETS}/contested", json={"info_url": "https://example.com/0", "deadline": "2030-12-31"},
+        headers=admin, timeout=10,
+    )
+    tag = created.headers["ETag"]
+    body = {"info_url": "https://example.com/1", "deadline": "2031-01-31"}
+    statuses = sent_at_once(server, "PUT", f"{WIDGETS}/contested", {**admin, "If-Match": tag}, body, PUTS)
+    assert Counter(statuses) == {200: 1, 412: PUTS - 1}
+
+
 def test_a_put_racing_an_uncommitted_create_of_its_name_updates_the_widget(
     server, admin, database_url
 ):

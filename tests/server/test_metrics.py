@@ -1,0 +1,75 @@
+"""/metrics of a real gunicorn: the sum over its workers, recycled ones included, valid for promtool."""
+
+import pytest
+
+from service.db.connection import migrate, open_database
+from tests.support.gunicorn import serve
+from tests.support.metrics import promtool, promtool_problems, sample
+from tests.support.over_http import TIMEOUT, http
+
+pytestmark = pytest.mark.server
+
+REQUESTS = 90
+WORKERS = 3
+HEALTH = {"method": "GET", "route": "/health", "status": "200"}
+
+
+@pytest.fixture(scope="module")
+def database_url(tmp_path_factory) -> str:
+    """A migrated SQLite file: the figures do not depend on the database."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('metrics') / 'metrics.db'}"
+    migrate(open_database(url))
+    return url
+
+
+@pytest.fixture
+def recycling_server(database_url):
+    """Three workers, each replaced after about 10 requests (gunicorn's max_requests)."""
+    running = serve(
+        database_url, workers=WORKERS, GUNICORN_MAX_REQUESTS="10", GUNICORN_MAX_REQUESTS_JITTER="0",
+        TRUSTED_PROXIES="127.0.0.1",
+    )
+    yield running
+    running.stop()
+
+
+def scrape(base: str, **headers) -> str:
+    response = http().get(base + "/metrics", headers=headers, timeout=TIMEOUT)
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+def test_n_requests_over_three_recycled_workers_count_exactly_n(recycling_server):
+    before = sample(scrape(recycling_server.url), "http_requests_total", **HEALTH)
+    first_workers = recycling_server.worker_pids()
+    for _ in range(REQUESTS):  # a connection each, so gunicorn spreads them over its workers
+        assert http().get(recycling_server.url + "/health", timeout=TIMEOUT).status_code == 200
+    after = scrape(recycling_server.url)
+    assert sample(after, "http_requests_total", **HEALTH) - before == REQUESTS
+    assert sample(after, "http_request_duration_seconds_count", method="GET", route="/health") >= REQUESTS
+    assert first_workers - recycling_server.worker_pids(), "some worker was recycled meanwhile"
+
+
+@pytest.fixture
+def checker() -> str:
+    """promtool, asked for before any server starts."""
+    return promtool()
+
+
+def test_the_exposition_passes_promtool_check_metrics(checker, recycling_server):
+    http().get(recycling_server.url + "/api/v1/widgets", timeout=TIMEOUT)  # a 401, counted too
+    text = scrape(recycling_server.url)
+    assert sample(text, "process_cpu_seconds_total") > 0
+    assert promtool_problems(text, checker) == ""
+
+
+def test_metrics_for_a_client_behind_a_trusted_proxy_not_allowed_answer_404(recycling_server):
+    response = http().get(
+        recycling_server.url + "/metrics", headers={"X-Forwarded-For": "198.51.100.7"}, timeout=TIMEOUT
+    )
+    assert response.status_code == 404
+    assert response.json() == {"status": "fail", "message": "Not Found"}
+
+
+def test_metrics_for_this_host_behind_a_trusted_proxy_are_shown(recycling_server):
+    assert "http_requests_total" in scrape(recycling_server.url, **{"X-Forwarded-For": "127.0.0.1"})
