@@ -105,9 +105,11 @@ control_socket_disable = True
 # must belong to this one instance, and is emptied at each start.
 # (A reload on SIGHUP reads this file again: the marker keeps the directory it made.)
 METRICS_DIR_MADE = "WIDGET_API_METRICS_DIR_MADE"
+# The marker names the master that made the directory: a gunicorn started from an environment
+# that already holds both (a test's, say) must not remove a directory it did not make.
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="widget-api-metrics-")
-    os.environ[METRICS_DIR_MADE] = "1"
+    os.environ[METRICS_DIR_MADE] = str(os.getpid())
 
 
 def clear_metrics_directory() -> None:
@@ -135,7 +137,7 @@ def child_exit(server, worker):
 
 def on_exit(server):
     """Remove the metrics directory this configuration made."""
-    if os.environ.get(METRICS_DIR_MADE):
+    if os.environ.get(METRICS_DIR_MADE) == str(os.getpid()):
         shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
 
 

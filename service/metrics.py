@@ -12,7 +12,10 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
-from prometheus_client import (
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # the client writes there from its import on
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
+from prometheus_client import (  # noqa: E402
     REGISTRY,
     CollectorRegistry,
     Counter,

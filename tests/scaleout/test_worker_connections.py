@@ -3,6 +3,7 @@
 import os
 import runpy
 from pathlib import Path
+from unittest import mock
 
 from service.db.models import db
 from tests.support.databases import models_bound_to
@@ -35,7 +36,8 @@ def run_in_fork(work) -> int:
 
 
 def test_gunicorn_post_fork_makes_a_worker_open_its_own_connection(shared_database_url):
-    post_fork = runpy.run_path(str(GUNICORN_CONF))["post_fork"]
+    with mock.patch.dict(os.environ):  # the configuration sets variables for gunicorn's master
+        post_fork = runpy.run_path(str(GUNICORN_CONF))["post_fork"]
     with models_bound_to(shared_database_url) as database:
         parent_session = backend_pid(database)  # open before the fork, as under --preload
 
