@@ -98,7 +98,7 @@ class Validator:
         unreadable = _unreadable_fields(body)
         if unreadable:
             return unreadable
-        return _problems(compiled.body_validators[JSON], compiled.normalised(body), None)
+        return compiled.body_problems(compiled.body_validators[JSON], body)
 
     def response(self, op, resp) -> list:
         """List the ways a Falcon response breaks the spec."""
@@ -190,12 +190,20 @@ class _CompiledOperation:
         body = _parse(media_type, raw, errors) if raw else {}
         if body is UNREADABLE:
             return None
-        body = self.normalised(body)
-        errors.update(_problems(validator, body, None))
-        return body
+        errors.update(self.body_problems(validator, body))
+        return self.normalised(body)
+
+    def body_problems(self, validator, body) -> dict:
+        """How a body breaks its schema as sent or with its passwords in NFKC, the form that is
+        hashed: a password's limits hold for the characters of both."""
+        problems = _problems(validator, self.normalised(body), None)
+        if self.password_fields and isinstance(body, dict):
+            for name, message in _problems(validator, body, None).items():
+                problems.setdefault(name, message)
+        return problems
 
     def normalised(self, body):
-        """Passwords in NFKC, the form that is hashed: the schema's limits count its characters."""
+        """Passwords in NFKC, the form that is hashed."""
         if not isinstance(body, dict):
             return body
         return {

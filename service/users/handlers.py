@@ -21,18 +21,8 @@ class UserHandlers:
         prefix = self.urls.prefix(req)
         total, users = store.listing(offset_of(number, per_page), per_page)
         page = Page(number, per_page, total)
-        resp.set_header("Link", page.link_header(prefix, self.collection_path))
-        resp.set_header("Total-Count", str(page.total_items))
-        resp.media = {
-            "links": page.links(self.collection_path),
-            "has_prev": page.has_prev,
-            "has_next": page.has_next,
-            "page": page.page,
-            "total_pages": page.total_pages,
-            "items_per_page": page.per_page,
-            "total_items": page.total_items,
-            "items": [self._user(user) for user in users],
-        }
+        resp.set_headers(page.headers(prefix, self.collection_path))
+        resp.media = page.envelope(self.collection_path, [self._user(user) for user in users])
 
     def get(self, req, resp):
         """Show one user."""

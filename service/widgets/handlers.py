@@ -24,20 +24,10 @@ class WidgetHandlers:
         total, widgets = store.listing(offset_of(number, per_page), per_page)
         page = Page(number, per_page, total)
         now = utcnow()
-        resp.set_header("Link", page.link_header(prefix, self.collection_path))
-        resp.set_header("Total-Count", str(page.total_items))
+        resp.set_headers(page.headers(prefix, self.collection_path))
         if self._not_modified(req, resp, page_tag(prefix, number, per_page, total, widgets)):
             return
-        resp.media = {
-            "links": page.links(self.collection_path),
-            "has_prev": page.has_prev,
-            "has_next": page.has_next,
-            "page": page.page,
-            "total_pages": page.total_pages,
-            "items_per_page": page.per_page,
-            "total_items": page.total_items,
-            "items": [self._widget(w, now) for w in widgets],
-        }
+        resp.media = page.envelope(self.collection_path, [self._widget(w, now) for w in widgets])
 
     def create(self, req, resp):
         """Add a widget owned by the calling administrator."""

@@ -62,6 +62,23 @@ class Page:
             if number is not None
         }
 
+    def headers(self, base_url: str, path: str) -> dict[str, str]:
+        """The page's `Link` (absolute, against `base_url`) and `Total-Count` headers."""
+        return {"Link": self.link_header(base_url, path), "Total-Count": str(self.total_items)}
+
+    def envelope(self, path: str, items: list) -> dict:
+        """The body of a listing: this page's `items`, its position and links to the others."""
+        return {
+            "links": self.links(path),
+            "has_prev": self.has_prev,
+            "has_next": self.has_next,
+            "page": self.page,
+            "total_pages": self.total_pages,
+            "items_per_page": self.per_page,
+            "total_items": self.total_items,
+            "items": items,
+        }
+
     def link_header(self, base_url: str, path: str) -> str:
         """Render `links()` as an RFC 8288 Link header value against `base_url`."""
         links = self.links(path)

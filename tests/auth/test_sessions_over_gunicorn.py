@@ -1,10 +1,9 @@
 """Every session and user operation over real HTTP to gunicorn's workers, and their races."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from tests.support.concurrency import together
 from tests.support.databases import empty_tables
 from tests.support.gunicorn import serve_unlimited
 from tests.support.inprocess import PASSWORD, bearer, random_email
@@ -27,18 +26,6 @@ def server(database_url, database):
 def base(server, database) -> str:
     empty_tables(database)
     return server.url
-
-
-def together(count: int, call) -> list:
-    """Run `call(i)` for i < count on as many threads, released at once."""
-    start = threading.Barrier(count)
-
-    def run(i):
-        start.wait()
-        return call(i)
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
 
 
 def refresh(base: str, token: str):

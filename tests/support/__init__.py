@@ -8,7 +8,8 @@
 - `widgets`: widget bodies and the collection's path;
 - `tokens`: tokens forged with chosen claims or headers, and how a refusal looks;
 - `logs`: the service's log captured as production writes it;
-- `proxy`: a TCP proxy in front of the database that a test can cut, silence and restore.
+- `proxy`: a TCP proxy in front of the database that a test can cut, silence and restore;
+- `concurrency`: requests sent at once, for the race tests.
 
 Conftest files hold fixtures only; they import what they need from here.
 """

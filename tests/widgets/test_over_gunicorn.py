@@ -12,9 +12,10 @@ import pytest
 import requests
 
 from service.auth import accounts
-from service.db.connection import bind
 from service.clock import utcnow
+from service.db.connection import bind
 from service.db.models import User, Widget
+from tests.support.concurrency import together
 from tests.support.databases import empty_tables
 from tests.support.gunicorn import serve
 from tests.support.inprocess import CHEAP, PASSWORD
@@ -45,18 +46,6 @@ def admin(server) -> dict:
         server.url + "/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": PASSWORD}, timeout=10
     )
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
-def together(count: int, call) -> list:
-    """Run `call(i)` for i < count on as many threads, released at once."""
-    start = threading.Barrier(count)
-
-    def run(i):
-        start.wait()
-        return call(i)
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
 
 
 def fresh_session() -> requests.Session:
