@@ -13,13 +13,7 @@ from tests.support.databases import (
 from tests.support.gunicorn import Gunicorn, serve_unlimited
 from tests.support.over_http import admin_token, token_for
 from tests.support.proxy import TcpProxy
-
-
-def through(url: str, address: str) -> str:
-    """`url` with its host and port replaced by `address`."""
-    parsed = urlparse(url)
-    userinfo = parsed.netloc.rpartition("@")[0]
-    return parsed._replace(netloc=f"{userinfo}@{address}" if userinfo else address).geturl()
+from tests.support.wire import url_through
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +34,7 @@ def proxy(faults_database_url):
 @pytest.fixture(scope="module")
 def behind_proxy(faults_database_url, proxy):
     """One gunicorn (two workers) that reaches the database only through the proxy."""
-    running = serve_unlimited(through(faults_database_url, proxy.address))
+    running = serve_unlimited(url_through(faults_database_url, proxy.address))
     yield running
     running.stop()
 
