@@ -42,11 +42,6 @@ class Page:
         """Tell whether a later page exists, so a next link can be offered."""
         return self.page < self.total_pages
 
-    @property
-    def offset(self) -> int:
-        """Give how many items to skip to reach this page."""
-        return offset_of(self.page, self.per_page)
-
     def links(self, path: str) -> dict[str, str]:
         """Give relative links to this page and its neighbours, leaving out absent ones."""
         targets = {

@@ -114,10 +114,10 @@ def create(name: str, info_url: str, deadline_text: str, owner: User) -> WidgetR
 def find(name: str) -> WidgetRow:
     """The widget with this name (any case); NotFound otherwise."""
     name = normalise_name(name)
-    found = _FIND.execute(name).fetchone()
+    found = _current(name)
     if found is None:
         raise NotFound(f"{name} not found in database.")
-    return _row(tuple(found))
+    return found
 
 
 Check = Callable[[WidgetRow | None], None]
@@ -184,8 +184,9 @@ def _writing():
 
 
 def _current(name: str) -> WidgetRow | None:
+    """The widget with this stored name, or None."""
     found = _FIND.execute(name).fetchone()
-    return None if found is None else _row(found)
+    return None if found is None else _row(tuple(found))
 
 
 def _unchanged(current: WidgetRow):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from service.widgets.pagination import Page
+from service.widgets.pagination import Page, offset_of
 
 PATH = "/api/widgets"
 
@@ -37,7 +37,7 @@ def test_empty_listing_still_has_one_page():
 
 @pytest.mark.parametrize(("number", "offset"), [(1, 0), (2, 5), (3, 10)])
 def test_offset_skips_the_items_of_earlier_pages(number, offset):
-    assert Page(number, 5, 7).offset == offset
+    assert offset_of(number, 5) == offset
 
 
 def test_page_of_keeps_what_it_was_given():
