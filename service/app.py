@@ -3,7 +3,7 @@
 
 import falcon
 
-from service import errors, headers, observability
+from service import errors, headers, media, observability
 from service.auth.handlers import AuthHandlers
 from service.auth.middleware import AuthMiddleware
 from service.auth.passwords import Passwords
@@ -58,6 +58,7 @@ def create_app(
         ]
     )
     errors.install(app)
+    media.install(app)
     install_unavailable_handler(app, database)
     add_routes(
         app,

@@ -111,6 +111,7 @@ def token_holder(
         return None, is_revoked(token_id)
     user_id, stored_public_id, email, admin, registered_on, revoked, session_going = row
     user = User(
+        __no_default__=True,  # every field is set here: no fresh public_id or clock read to discard
         id=user_id,
         public_id=User.public_id.python_value(stored_public_id),
         email=email,

@@ -9,7 +9,6 @@ this against a pool and against a connection per request (docs/deploy.md has
 the figures).
 """
 
-import importlib.util
 import logging
 import select
 import sys
@@ -31,8 +30,6 @@ MIGRATE_HINT = "run `widget-api migrate`"
 SQLITE_PRAGMAS = {"journal_mode": "wal", "busy_timeout": 5000, "foreign_keys": 1}
 CONNECT_TIMEOUT_SECONDS = 3
 UNAVAILABLE = (peewee.OperationalError, peewee.InterfaceError)
-PREPARE_THRESHOLD = 5  # psycopg 3's default: a statement run this often is prepared on the server
-PSYCOPG3 = importlib.util.find_spec("psycopg") is not None
 
 # Every bound below keeps one request well inside gunicorn's 30 s worker timeout:
 # a query the server cannot finish (a lock held elsewhere, a runaway plan) is
@@ -42,7 +39,15 @@ SESSION_SETTINGS = {
     "statement_timeout": "5s",
     "lock_timeout": "4s",
     "idle_in_transaction_session_timeout": "15s",
+    # Compiling a plan to machine code pays off for long analytic queries, never for
+    # statements of a fraction of a millisecond: a misestimated row count (a table not yet
+    # analysed) would otherwise cost each run milliseconds of compiling.
+    "jit": "off",
 }
+# The hot statements are prepared so that they are planned once: without this the server
+# re-plans any statement whose generic plan it estimates dearer than its custom plans (the
+# listing's LIMIT and OFFSET), on every run. Only the prepared statements have generic plans.
+PREPARED_SESSION_SETTINGS = {"plan_cache_mode": "force_generic_plan"}
 POSTGRES_CONNECT_DEFAULTS = {
     "connect_timeout": CONNECT_TIMEOUT_SECONDS,
     "application_name": "widget-api",
@@ -96,7 +101,9 @@ class SqliteDatabase(RollbackKeepsCause, peewee.SqliteDatabase):
 
 
 class PostgresqlDatabase(RollbackKeepsCause, peewee.PostgresqlDatabase):
-    pass
+    """A PostgreSQL server; `prepare_statements` says whether the hot statements are prepared."""
+
+    prepare_statements = False
 
 
 def open_database(url: str, create: bool = True, prepared: bool = True) -> peewee.Database:
@@ -104,12 +111,10 @@ def open_database(url: str, create: bool = True, prepared: bool = True) -> peewe
 
     Only `create=True` (migrations) may create a SQLite file: anything else
     opening a missing file would leave an empty, unmigrated database behind.
-    On PostgreSQL, `prepared` (DATABASE_PREPARED_STATEMENTS) picks the faster
-    driver for each way, as bench/drivers.py measured: psycopg 3, which prepares
-    the statements it runs often on the server and so spares their parsing and
-    planning; or psycopg2, faster than psycopg 3 when nothing is prepared, for
+    On PostgreSQL (psycopg2), `prepared` (DATABASE_PREPARED_STATEMENTS) makes
+    the hot statements prepared on the server (service/db/prepared.py); off, for
     poolers that cannot carry prepared statements (PgBouncer before 1.21 in
-    transaction mode).
+    transaction mode), every statement is parsed and planned where it runs.
     """
     scheme = urlparse(url).scheme
     if scheme == "sqlite":
@@ -123,24 +128,27 @@ def open_database(url: str, create: bool = True, prepared: bool = True) -> peewe
     if scheme in ("postgresql", "postgres"):
         # Percent-escapes in the user and password are decoded, as libpq does for its own URLs.
         params = db_url.parse(url, unquote_user=True, unquote_password=True)
-        params.update(postgres_params(url))
-        if prepared and PSYCOPG3:
-            params.update(prefer_psycopg3=True, prepare_threshold=PREPARE_THRESHOLD)
-        return PostgresqlDatabase(**params)
+        params.update(postgres_params(url, prepared))
+        # psycopg2 reads text as str by itself, in C; peewee's `register_unicode` would route
+        # every text value through Python's codec machinery instead.
+        database = PostgresqlDatabase(**params, register_unicode=False)
+        database.prepare_statements = prepared
+        return database
     raise ValueError(f"unsupported database URL scheme {scheme!r}")
 
 
-def postgres_params(url: str) -> dict:
+def postgres_params(url: str, prepared: bool = False) -> dict:
     """Connection parameters: the defaults above, overridden by any the URL's query string sets."""
     given = db_url.parse(url)
     params = {key: value for key, value in POSTGRES_CONNECT_DEFAULTS.items() if key not in given}
-    params["options"] = postgres_options(given.get("options"))
+    params["options"] = postgres_options(given.get("options"), prepared)
     return params
 
 
-def postgres_options(extra: str | None = None) -> str:
+def postgres_options(extra: str | None = None, prepared: bool = False) -> str:
     """The server settings sent at connect time; `extra` comes last, so its values win."""
-    options = " ".join(f"-c {name}={value}" for name, value in SESSION_SETTINGS.items())
+    settings = {**SESSION_SETTINGS, **(PREPARED_SESSION_SETTINGS if prepared else {})}
+    options = " ".join(f"-c {name}={value}" for name, value in settings.items())
     return f"{options} {extra}" if extra else options
 
 

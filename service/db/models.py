@@ -44,6 +44,15 @@ class Widget(BaseModel):
         table_name = "widgets"
 
 
+class WidgetTotal(BaseModel):
+    """How many widgets there are: one row, kept in step by triggers on widgets (migration 0005)."""
+
+    n = peewee.BigIntegerField()
+
+    class Meta:
+        table_name = "widget_total"
+
+
 class AuthThrottle(BaseModel):
     """One counter of auth attempts or failures for a key (an account or a client address)."""
 

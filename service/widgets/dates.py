@@ -34,6 +34,11 @@ NO_TIME_REMAINING = "No time remaining"
 # Renderings are pure functions of the instant, and listings show the same widgets'
 # instants again and again: each form is remembered for this many instants.
 RENDERED_MOMENTS = 8192
+COUNTDOWNS = 256  # countdowns remembered: one per deadline day shown within the same second
+# Reading a date costs two dateutil parses (about 100 us), and a create or update reads its
+# deadline twice (the spec's format check, then the store), while clients send few distinct
+# dates: the day each text names is remembered, per year, for this many texts.
+PARSED_TEXTS = 1024
 # A passed deadline shown with a two-digit year still reads as passed for this many years.
 TWO_DIGIT_YEARS_BACK = 20
 
@@ -121,12 +126,19 @@ def time_remaining(deadline: dt.datetime, now: dt.datetime) -> str:
     "5 seconds". Once less than one whole second is left, including any `now` at
     or after `deadline`, the answer is exactly "No time remaining".
     """
-    seconds = int((_utc_naive(deadline) - _utc_naive(now)).total_seconds())
+    return _countdown(int((_utc_naive(deadline) - _utc_naive(now)).total_seconds()))
+
+
+@functools.lru_cache(maxsize=COUNTDOWNS)
+def _countdown(seconds: int) -> str:
+    """The countdown for `seconds` left; deadlines are ends of days, so the widgets of one
+    listing mostly share a few."""
     if seconds <= 0:
         return NO_TIME_REMAINING
     return " ".join(_countdown_parts(seconds))
 
 
+@functools.lru_cache(maxsize=PARSED_TEXTS)
 def _deadline_day(text: str, this_year: int) -> dt.date:
     """The UTC day a deadline names: a whole date, or an instant that is the end of a UTC day."""
     if not _looks_like_date_text(text):

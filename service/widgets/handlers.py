@@ -1,5 +1,7 @@
 """HTTP handlers for the widget operations."""
 
+import functools
+
 from service.clock import utcnow
 from service.conditions import Preconditions
 from service.public_urls import PublicUrls
@@ -81,19 +83,33 @@ class WidgetHandlers:
         return self.item_path.replace("{name}", name)
 
     def _widget(self, widget, now) -> dict:
-        return {
-            "name": widget.name,
-            "info_url": widget.info_url,
-            "created_at": display(widget.created_at),
-            "created_at_iso8601": iso8601(widget.created_at),
-            "created_at_rfc822": rfc822(widget.created_at),
-            "deadline": display(widget.deadline),
-            "deadline_iso8601": iso8601(widget.deadline),
-            "deadline_passed": now >= widget.deadline,
-            "time_remaining": time_remaining(widget.deadline, now),
-            "owner": {"email": widget.owner_email, "public_id": widget.owner_public_id},
-            "link": self._link(widget.name),
-        }
+        """The widget as clients see it: its stored fields, rendered once, and its countdown now."""
+        shown = dict(_rendered(widget, self._link(widget.name)))
+        shown["deadline_passed"] = now >= widget.deadline
+        shown["time_remaining"] = time_remaining(widget.deadline, now)
+        return shown
+
+
+@functools.lru_cache(maxsize=store.ROWS_REMEMBERED)
+def _rendered(widget, link: str) -> dict:
+    """What a widget shows that only its stored fields decide; the countdown is left to fill in.
+
+    A listing shows the same widgets again and again, so each is rendered once per worker;
+    callers copy the dict before filling it in.
+    """
+    return {
+        "name": widget.name,
+        "info_url": widget.info_url,
+        "created_at": display(widget.created_at),
+        "created_at_iso8601": iso8601(widget.created_at),
+        "created_at_rfc822": rfc822(widget.created_at),
+        "deadline": display(widget.deadline),
+        "deadline_iso8601": iso8601(widget.deadline),
+        "deadline_passed": None,
+        "time_remaining": None,
+        "owner": {"email": widget.owner_email, "public_id": widget.owner_public_id},
+        "link": link,
+    }
 
 
 def _preconditions(req) -> Preconditions:

@@ -1,8 +1,11 @@
 """PostgreSQL sessions are opened with bounds that keep one request inside gunicorn's timeout."""
 
 import pytest
+from peewee import SQL, Select
 
-from service.db.connection import open_database
+from service.db.connection import bind, open_database
+from service.db.models import db
+from service.db.prepared import Prepared
 from tests.support.databases import drop_postgres_database, fresh_postgres_database
 from tests.support.settings import POSTGRES_TEST_DB
 
@@ -14,8 +17,8 @@ def postgres_url():
     drop_postgres_database(url)
 
 
-def session_settings(url: str, *names) -> dict:
-    database = open_database(url)
+def session_settings(url: str, *names, prepared: bool = True) -> dict:
+    database = open_database(url, prepared=prepared)
     try:
         return {name: database.execute_sql(f"SHOW {name}").fetchone()[0] for name in names}
     finally:
@@ -30,6 +33,13 @@ def test_sessions_cancel_slow_statements_lock_waits_and_idle_transactions(postgr
         "lock_timeout": "4s",
         "idle_in_transaction_session_timeout": "15s",
     }
+
+
+def test_sessions_never_compile_plans_and_plan_prepared_statements_once(postgres_url):
+    assert session_settings(postgres_url, "jit", "plan_cache_mode") == {
+        "jit": "off", "plan_cache_mode": "force_generic_plan"}
+    assert session_settings(postgres_url, "plan_cache_mode", prepared=False) == {
+        "plan_cache_mode": "auto"}
 
 
 def test_sessions_name_the_service_to_the_server(postgres_url):
@@ -56,20 +66,28 @@ def test_percent_encoded_credentials_in_the_url_are_decoded():
     assert (params["user"], params["password"]) == ("app@corp", "p@ss:w/rd")
 
 
-def prepared_after_repeats(url: str, prepared: bool) -> int:
-    """How many statements the server holds prepared for a session that ran one query ten times."""
-    database = open_database(url, prepared=prepared)
+HOT = Prepared(lambda number: Select(columns=[SQL("%s::int + 1", [number])]).bind(db), 1)
+
+
+def prepared_after_repeats(url: str, prepared: bool) -> list:
+    """The generic plans the server holds for a session that ran a hot statement ten times."""
+    previous = db.obj
+    database = bind(open_database(url, prepared=prepared))
     try:
-        for _ in range(10):
-            database.execute_sql("SELECT %s::int + 1", (1,)).fetchone()
-        return database.execute_sql("SELECT count(*) FROM pg_prepared_statements").fetchone()[0]
+        answers = {HOT.execute(n).fetchone()[0] for n in range(10)}
+        assert answers == set(range(1, 11))
+        return database.execute_sql(
+            "SELECT generic_plans FROM pg_prepared_statements WHERE name LIKE 'widget_api_%%'"
+        ).fetchall()
     finally:
         database.close()
+        if previous is not None:
+            bind(previous)
 
 
-def test_a_statement_run_often_is_prepared_on_the_server_so_it_is_not_planned_again(postgres_url):
-    assert prepared_after_repeats(postgres_url, prepared=True) >= 1
+def test_a_hot_statement_is_prepared_once_and_planned_once(postgres_url):
+    assert prepared_after_repeats(postgres_url, prepared=True) == [(10,)]  # one plan, run ten times
 
 
 def test_prepared_statements_off_leaves_nothing_prepared_for_a_pooler_to_lose(postgres_url):
-    assert prepared_after_repeats(postgres_url, prepared=False) == 0
+    assert prepared_after_repeats(postgres_url, prepared=False) == []

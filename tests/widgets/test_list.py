@@ -123,10 +123,10 @@ def test_list_costs_the_same_queries_whatever_the_page_size(client, user, add_wi
 def test_list_reads_the_count_and_the_page_in_one_statement(client, user, add_widgets):
     """One statement sees one snapshot: the count cannot disagree with the page beside it."""
     add_widgets(3)
+    page_of(client, user, per_page=5)  # the first run on a connection may prepare its statements
     with count_queries() as counter:
         page_of(client, user, per_page=5)
-    widget_reads = [sql for sql, _ in (q.msg for q in counter.get_queries()) if '"widgets"' in sql]
-    assert len(widget_reads) == 1
+    assert len(counter.get_queries()) == 2  # the token's check, then the count and the page
 
 
 @pytest.mark.parametrize("page", [3, 1000000000])
