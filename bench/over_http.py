@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.seed import ADMIN_EMAIL, PASSWORD, seed  # noqa: E402
-from service.db.connection import bind, migrate, open_database  # noqa: E402
+from service.db.connection import PREPARE_THRESHOLD, bind, migrate, open_database  # noqa: E402
 from tests.support.gunicorn import Gunicorn  # noqa: E402
 from tests.support.wire import RoundTripCounter, url_through  # noqa: E402
 
@@ -248,8 +248,8 @@ def round_trips(url: str) -> dict:
     try:
         auth = bearer_of(server.url)
         counts = {}
-        # The second pass counts: the first prepares each hot statement (once per connection).
-        for serial, (name, method, path) in enumerate(ENDPOINTS * 2):
+        # The last pass counts: by then psycopg 3 has prepared every statement (once per connection).
+        for serial, (name, method, path) in enumerate(ENDPOINTS * (PREPARE_THRESHOLD + 2)):
             body = {"name": f"counted-{serial}", "info_url": "https://example.com",
                     "deadline": "12/31/2030"}
             counter.reset()

@@ -9,6 +9,7 @@ this against a pool and against a connection per request (docs/deploy.md has
 the figures).
 """
 
+import importlib.util
 import logging
 import select
 import sys
@@ -30,6 +31,8 @@ MIGRATE_HINT = "run `widget-api migrate`"
 SQLITE_PRAGMAS = {"journal_mode": "wal", "busy_timeout": 5000, "foreign_keys": 1}
 CONNECT_TIMEOUT_SECONDS = 3
 UNAVAILABLE = (peewee.OperationalError, peewee.InterfaceError)
+PREPARE_THRESHOLD = 5  # psycopg 3's default: a statement run this often is prepared on the server
+PSYCOPG3 = importlib.util.find_spec("psycopg") is not None
 
 # Every bound below keeps one request well inside gunicorn's 30 s worker timeout:
 # a query the server cannot finish (a lock held elsewhere, a runaway plan) is
@@ -44,9 +47,10 @@ SESSION_SETTINGS = {
     # analysed) would otherwise cost each run milliseconds of compiling.
     "jit": "off",
 }
-# The hot statements are prepared so that they are planned once: without this the server
-# re-plans any statement whose generic plan it estimates dearer than its custom plans (the
-# listing's LIMIT and OFFSET), on every run. Only the prepared statements have generic plans.
+# Statements are prepared so that they are planned once: without this the server re-plans
+# a prepared statement on every run when it estimates its generic plan dearer than the
+# custom ones (the listing's, for its LIMIT and OFFSET). Only prepared statements have
+# generic plans, so this is sent only when they are on.
 PREPARED_SESSION_SETTINGS = {"plan_cache_mode": "force_generic_plan"}
 POSTGRES_CONNECT_DEFAULTS = {
     "connect_timeout": CONNECT_TIMEOUT_SECONDS,
@@ -101,9 +105,7 @@ class SqliteDatabase(RollbackKeepsCause, peewee.SqliteDatabase):
 
 
 class PostgresqlDatabase(RollbackKeepsCause, peewee.PostgresqlDatabase):
-    """A PostgreSQL server; `prepare_statements` says whether the hot statements are prepared."""
-
-    prepare_statements = False
+    pass
 
 
 def open_database(url: str, create: bool = True, prepared: bool = True) -> peewee.Database:
@@ -111,10 +113,11 @@ def open_database(url: str, create: bool = True, prepared: bool = True) -> peewe
 
     Only `create=True` (migrations) may create a SQLite file: anything else
     opening a missing file would leave an empty, unmigrated database behind.
-    On PostgreSQL (psycopg2), `prepared` (DATABASE_PREPARED_STATEMENTS) makes
-    the hot statements prepared on the server (service/db/prepared.py); off, for
-    poolers that cannot carry prepared statements (PgBouncer before 1.21 in
-    transaction mode), every statement is parsed and planned where it runs.
+    On PostgreSQL, `prepared` (DATABASE_PREPARED_STATEMENTS) picks the faster
+    driver for each way, as bench/drivers.py measured: psycopg 3, which prepares
+    the statements it runs often on the server, where each is then planned once;
+    or psycopg2, faster than psycopg 3 when nothing is prepared, for poolers that
+    cannot carry prepared statements (PgBouncer before 1.21 in transaction mode).
     """
     scheme = urlparse(url).scheme
     if scheme == "sqlite":
@@ -129,11 +132,11 @@ def open_database(url: str, create: bool = True, prepared: bool = True) -> peewe
         # Percent-escapes in the user and password are decoded, as libpq does for its own URLs.
         params = db_url.parse(url, unquote_user=True, unquote_password=True)
         params.update(postgres_params(url, prepared))
-        # psycopg2 reads text as str by itself, in C; peewee's `register_unicode` would route
+        if prepared and PSYCOPG3:
+            params.update(prefer_psycopg3=True, prepare_threshold=PREPARE_THRESHOLD)
+        # psycopg2 reads text as str by itself, in C; peewee's `register_unicode` would send
         # every text value through Python's codec machinery instead.
-        database = PostgresqlDatabase(**params, register_unicode=False)
-        database.prepare_statements = prepared
-        return database
+        return PostgresqlDatabase(**params, register_unicode=False)
     raise ValueError(f"unsupported database URL scheme {scheme!r}")
 
 
