@@ -7,9 +7,14 @@ lets psycopg 3 prepare them on the PostgreSQL server (its cache is keyed on the
 text), so the server stops parsing and planning them.
 """
 
+import logging
 import weakref
 
+import peewee
+
 from service.db.models import db
+
+_cursors = weakref.WeakKeyDictionary()  # driver connection -> the cursor these queries reuse
 
 
 MARKER = "\x00parameter-{}\x00"  # a string, since text fields coerce their values to str
@@ -30,9 +35,28 @@ class Prepared:
         if rendered is None:
             rendered = self._rendered[database] = self._render()
         sql, order = rendered
-        return database.execute_sql(sql, [params[i] for i in order])
+        values = [params[i] for i in order]
+        if peewee.logger.isEnabledFor(logging.DEBUG):  # as peewee logs its own queries
+            peewee.logger.debug((sql, values))
+        with peewee.__exception_wrapper__:  # the driver's errors as peewee's, as execute_sql does
+            cursor = _cursor(database)
+            cursor.execute(sql, values)
+        return cursor
 
     def _render(self):
         markers = [MARKER.format(i) for i in range(self._arity)]
         sql, params = self._build(*markers).sql()
         return sql, [markers.index(p) for p in params]
+
+
+def _cursor(database):
+    """The connection's cursor for these queries, made once: callers read its rows before the
+    next query runs, and a new cursor per query cost PostgreSQL requests a tenth of their time."""
+    connection = database.connection()
+    try:
+        cursor = _cursors.get(connection)
+    except TypeError:  # sqlite3 connections take no weak references; their cursors cost little
+        return connection.cursor()
+    if cursor is None or cursor.closed:
+        cursor = _cursors[connection] = connection.cursor()
+    return cursor
