@@ -75,23 +75,20 @@ class WidgetHandlers:
 
     def _created(self, resp, prefix: str, widget) -> None:
         resp.status = 201
-        resp.location = prefix + self._link(widget.name)
+        resp.location = prefix + _link(self.item_path, widget.name)
         resp.set_header("ETag", widget_tag(widget))
         resp.media = {"status": "success", "message": f"New widget added: {widget.name}."}
 
-    def _link(self, name: str) -> str:
-        return self.item_path.replace("{name}", name)
-
     def _widget(self, widget, now) -> dict:
         """The widget as clients see it: its stored fields, rendered once, and its countdown now."""
-        shown = dict(_rendered(widget, self._link(widget.name)))
+        shown = dict(_rendered(widget, self.item_path))
         shown["deadline_passed"] = now >= widget.deadline
         shown["time_remaining"] = time_remaining(widget.deadline, now)
         return shown
 
 
 @functools.lru_cache(maxsize=store.ROWS_REMEMBERED)
-def _rendered(widget, link: str) -> dict:
+def _rendered(widget, item_path: str) -> dict:
     """What a widget shows that only its stored fields decide; the countdown is left to fill in.
 
     A listing shows the same widgets again and again, so each is rendered once per worker;
@@ -108,8 +105,12 @@ def _rendered(widget, link: str) -> dict:
         "deadline_passed": None,
         "time_remaining": None,
         "owner": {"email": widget.owner_email, "public_id": widget.owner_public_id},
-        "link": link,
+        "link": _link(item_path, widget.name),
     }
+
+
+def _link(item_path: str, name: str) -> str:
+    return item_path.replace("{name}", name)
 
 
 def _preconditions(req) -> Preconditions:

@@ -2,7 +2,7 @@
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import peewee
@@ -19,7 +19,11 @@ ROWS_REMEMBERED = 4096  # a few MB per worker: every widget of a busy first page
 
 @dataclass(frozen=True, slots=True)
 class WidgetRow:
-    """A widget as shown to clients, its owner's public fields included."""
+    """A widget as shown to clients, its owner's public fields included.
+
+    Its hash is worked out once: the handlers remember each widget's rendering
+    and tag by it, several times per widget shown.
+    """
 
     name: str
     info_url: str
@@ -27,6 +31,15 @@ class WidgetRow:
     deadline: datetime
     owner_email: str
     owner_public_id: str
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        fields = (self.name, self.info_url, self.created_at, self.deadline,
+                  self.owner_email, self.owner_public_id)
+        object.__setattr__(self, "_hash", hash(fields))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 def _owner_public_id():
