@@ -65,3 +65,21 @@ def test_upgrade_keeps_users_and_revocations_and_tokens_issued_before_it(databas
     assert client.simulate_get("/api/v1/auth/user", headers=bearer(revoked)).json["message"] == (
         "Token blacklisted. Please log in again.")
     assert login(client, "before@example.com").json["refresh_token"]
+
+
+def test_upgrade_counts_the_widgets_already_there(database_before_sessions):
+    url, database = database_before_sessions
+    owner = accounts.register("owner@example.com", PASSWORD, CHEAP, admin=True)
+    for name in ("one", "two", "three"):
+        database.execute_sql(
+            'INSERT INTO "widgets" ("name", "info_url", "created_at", "deadline", "owner_id") '
+            "VALUES (%s, 'https://example.com', '2026-01-01 00:00:00', '2030-12-31 23:59:59', %s)"
+            .replace("%s", database.param),
+            (name, owner.id),
+        )
+    migrate(database)
+    client = falcon.testing.TestClient(create_app(make_settings(url), database))
+    admin = bearer(login(client, "owner@example.com").json["access_token"])
+    assert client.simulate_get("/api/v1/widgets", headers=admin).json["total_items"] == 3
+    database.execute_sql('DELETE FROM "widgets" WHERE "name" = ' + database.param, ("two",))
+    assert client.simulate_get("/api/v1/widgets", headers=admin).headers["Total-Count"] == "2"
