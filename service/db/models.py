@@ -45,8 +45,10 @@ class Widget(BaseModel):
 
 
 class WidgetTotal(BaseModel):
-    """How many widgets there are: one row, kept in step by triggers on widgets (migration 0005)."""
+    """How many widgets there are: the sum of `n` over the rows, which triggers on widgets keep
+    in step (migration 0005)."""
 
+    slot = peewee.IntegerField(primary_key=True)
     n = peewee.BigIntegerField()
 
     class Meta:

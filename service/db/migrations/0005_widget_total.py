@@ -1,25 +1,33 @@
-"""Keep the number of widgets in a one-row table, so a listing reads its total at once.
+"""Keep the number of widgets in a small table, so a listing reads its total at once.
 
 Counting the widgets scanned every one of them on each listing, a cost that grew
 with the table (at 1,000 widgets, most of the database's time for a page). The
-triggers keep the row in step within the writing transaction: the total a
+triggers keep the total in step within the writing transaction, so the total a
 listing reads is in the same snapshot as the page it reads with it.
+
+On PostgreSQL the total is the sum of SLOTS rows, and each session adds to the
+row its process id picks: a writer holds its row's lock until it commits, WAL
+flush included, and with a single row concurrent creates would queue on it. On
+SQLite, where one transaction writes at a time, one row is enough.
 """
 
 import peewee
 
+SLOTS = 16
+
 POSTGRESQL = [
     'LOCK TABLE "widgets" IN SHARE ROW EXCLUSIVE MODE',  # no write slips between count and trigger
-    'CREATE TABLE "widget_total" ("id" INTEGER PRIMARY KEY CHECK ("id" = 1), "n" BIGINT NOT NULL)',
-    'INSERT INTO "widget_total" VALUES (1, (SELECT COUNT(*) FROM "widgets"))',
-    """CREATE FUNCTION "widget_total_follow"() RETURNS trigger LANGUAGE plpgsql AS $$
+    'CREATE TABLE "widget_total" ("slot" INTEGER PRIMARY KEY, "n" BIGINT NOT NULL)',
+    f'INSERT INTO "widget_total" SELECT slot, 0 FROM generate_series(0, {SLOTS - 1}) AS slot',
+    'UPDATE "widget_total" SET "n" = (SELECT COUNT(*) FROM "widgets") WHERE "slot" = 0',
+    f"""CREATE FUNCTION "widget_total_follow"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        UPDATE "widget_total" SET "n" = "n" + 1 WHERE "id" = 1;
+        UPDATE "widget_total" SET "n" = "n" + 1 WHERE "slot" = mod(pg_backend_pid(), {SLOTS});
     ELSIF TG_OP = 'DELETE' THEN
-        UPDATE "widget_total" SET "n" = "n" - 1 WHERE "id" = 1;
+        UPDATE "widget_total" SET "n" = "n" - 1 WHERE "slot" = mod(pg_backend_pid(), {SLOTS});
     ELSE
-        UPDATE "widget_total" SET "n" = 0 WHERE "id" = 1;
+        UPDATE "widget_total" SET "n" = 0;
     END IF;
     RETURN NULL;
 END $$""",
@@ -29,12 +37,12 @@ END $$""",
     'FOR EACH STATEMENT EXECUTE FUNCTION "widget_total_follow"()',
 ]
 SQLITE = [
-    'CREATE TABLE "widget_total" ("id" INTEGER PRIMARY KEY CHECK ("id" = 1), "n" INTEGER NOT NULL)',
-    'INSERT INTO "widget_total" VALUES (1, (SELECT COUNT(*) FROM "widgets"))',
+    'CREATE TABLE "widget_total" ("slot" INTEGER PRIMARY KEY, "n" INTEGER NOT NULL)',
+    'INSERT INTO "widget_total" VALUES (0, (SELECT COUNT(*) FROM "widgets"))',
     'CREATE TRIGGER "widget_total_insert" AFTER INSERT ON "widgets" '
-    'BEGIN UPDATE "widget_total" SET "n" = "n" + 1 WHERE "id" = 1; END',
+    'BEGIN UPDATE "widget_total" SET "n" = "n" + 1; END',
     'CREATE TRIGGER "widget_total_delete" AFTER DELETE ON "widgets" '
-    'BEGIN UPDATE "widget_total" SET "n" = "n" - 1 WHERE "id" = 1; END',
+    'BEGIN UPDATE "widget_total" SET "n" = "n" - 1; END',
 ]
 
 
