@@ -12,9 +12,9 @@ import logging
 import math
 import os
 import re
+import secrets
 import sys
 import time
-import secrets
 from datetime import UTC, datetime
 
 import orjson

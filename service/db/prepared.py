@@ -14,10 +14,8 @@ import peewee
 
 from service.db.models import db
 
-_cursors = weakref.WeakKeyDictionary()  # driver connection -> the cursor these queries reuse
-
-
 MARKER = "\x00parameter-{}\x00"  # a string, since text fields coerce their values to str
+_cursors = weakref.WeakKeyDictionary()  # driver connection -> the cursor these queries reuse
 
 
 class Prepared:
@@ -51,7 +49,7 @@ class Prepared:
 
 def _cursor(database):
     """The connection's cursor for these queries, made once: callers read its rows before the
-    next query runs, and a new cursor per query cost PostgreSQL requests a tenth of their time."""
+    next query runs, and a new psycopg cursor costs about 15 us of CPU per query."""
     connection = database.connection()
     try:
         cursor = _cursors.get(connection)

@@ -9,7 +9,6 @@ import functools
 
 from service.conditions import entity_tag
 
-
 TAGS_REMEMBERED = 4096  # a tag is a pure function of the widget's stored fields
 
 

@@ -31,18 +31,26 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$""",
-    'CREATE TRIGGER "widget_total_rows" AFTER INSERT OR DELETE ON "widgets" '
-    'FOR EACH ROW EXECUTE FUNCTION "widget_total_follow"()',
-    'CREATE TRIGGER "widget_total_truncate" AFTER TRUNCATE ON "widgets" '
-    'FOR EACH STATEMENT EXECUTE FUNCTION "widget_total_follow"()',
+    (
+        'CREATE TRIGGER "widget_total_rows" AFTER INSERT OR DELETE ON "widgets" '
+        'FOR EACH ROW EXECUTE FUNCTION "widget_total_follow"()'
+    ),
+    (
+        'CREATE TRIGGER "widget_total_truncate" AFTER TRUNCATE ON "widgets" '
+        'FOR EACH STATEMENT EXECUTE FUNCTION "widget_total_follow"()'
+    ),
 ]
 SQLITE = [
     'CREATE TABLE "widget_total" ("slot" INTEGER PRIMARY KEY, "n" INTEGER NOT NULL)',
     'INSERT INTO "widget_total" VALUES (0, (SELECT COUNT(*) FROM "widgets"))',
-    'CREATE TRIGGER "widget_total_insert" AFTER INSERT ON "widgets" '
-    'BEGIN UPDATE "widget_total" SET "n" = "n" + 1; END',
-    'CREATE TRIGGER "widget_total_delete" AFTER DELETE ON "widgets" '
-    'BEGIN UPDATE "widget_total" SET "n" = "n" - 1; END',
+    (
+        'CREATE TRIGGER "widget_total_insert" AFTER INSERT ON "widgets" '
+        'BEGIN UPDATE "widget_total" SET "n" = "n" + 1; END'
+    ),
+    (
+        'CREATE TRIGGER "widget_total_delete" AFTER DELETE ON "widgets" '
+        'BEGIN UPDATE "widget_total" SET "n" = "n" - 1; END'
+    ),
 ]
 
 
