@@ -5,6 +5,8 @@ import json
 
 import pytest
 
+from service.spec.document import load_spec
+
 pytestmark = pytest.mark.server
 
 REGISTER = "/api/v1/auth/register"
@@ -55,3 +57,16 @@ def test_a_chunked_body_past_the_limit_is_413(server):
     )
     assert status == 413
     assert body["status"] == "fail"
+
+
+@pytest.mark.parametrize("coding", ["G)2i%", "x-custom, chunked"])
+def test_a_transfer_coding_gunicorn_does_not_implement_gets_the_declared_501(server, coding):
+    """RFC 9112 section 6.1: gunicorn refuses it before the app, and every operation declares so."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    connection.putrequest("PUT", "/api/v1/widgets/any")
+    connection.putheader("Transfer-Encoding", coding)
+    connection.endheaders()
+    status = connection.getresponse().status
+    connection.close()
+    assert status == 501
+    assert all("501" in op.responses for op in load_spec().operations)
