@@ -27,7 +27,7 @@ import falcon.testing
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.connections import recreate_database  # noqa: E402
+from bench.connections import SECRET, recreate_database  # noqa: E402
 from bench.inprocess import Caller  # noqa: E402
 from bench.seed import ADMIN_EMAIL, PASSWORD, seed  # noqa: E402
 from service import observability  # noqa: E402
@@ -62,7 +62,7 @@ def seeded_app(backend: str):
     observability.configure_logging(stream=open(os.devnull, "w"))
     settings = Settings.from_env({
         "APP_ENV": "production", "DATABASE_URL": url, "TOKEN_EXPIRE_SECONDS": "3600",
-        "SECRET_KEY": "bench-secret-key-of-at-least-thirty-two-bytes", "AUTH_RATE_LIMIT": "0",
+        "SECRET_KEY": SECRET, "AUTH_RATE_LIMIT": "0",
     })
     app = create_app(settings, database)
     login = falcon.testing.TestClient(app).simulate_post(

@@ -1,5 +1,7 @@
 """Schema changes go only through numbered migrations."""
 
+from datetime import datetime
+
 import falcon.testing
 import pytest
 from playhouse.migrations import Runner
@@ -8,7 +10,7 @@ from service.app import create_app
 from service.auth import accounts
 from service.auth.tokens import Tokens
 from service.db.connection import MIGRATIONS_DIR, bind, migrate, open_database
-from service.db.models import db
+from service.db.models import Widget, db
 from tests.support.databases import drop_postgres_database, fresh_postgres_database
 from tests.support.inprocess import CHEAP, PASSWORD, bearer, login
 from tests.support.settings import POSTGRES_TEST_DB, make_settings
@@ -70,16 +72,14 @@ def test_upgrade_keeps_users_and_revocations_and_tokens_issued_before_it(databas
 def test_upgrade_counts_the_widgets_already_there(database_before_sessions):
     url, database = database_before_sessions
     owner = accounts.register("owner@example.com", PASSWORD, CHEAP, admin=True)
-    for name in ("one", "two", "three"):
-        database.execute_sql(
-            'INSERT INTO "widgets" ("name", "info_url", "created_at", "deadline", "owner_id") '
-            "VALUES (%s, 'https://example.com', '2026-01-01 00:00:00', '2030-12-31 23:59:59', %s)"
-            .replace("%s", database.param),
-            (name, owner.id),
-        )
+    Widget.insert_many([
+        {"name": name, "info_url": "https://example.com", "created_at": datetime(2026, 1, 1),
+         "deadline": datetime(2030, 12, 31, 23, 59, 59), "owner": owner.id}
+        for name in ("one", "two", "three")
+    ]).execute()  # the widgets table stands as the model has it since migration 0002
     migrate(database)
     client = falcon.testing.TestClient(create_app(make_settings(url), database))
     admin = bearer(login(client, "owner@example.com").json["access_token"])
     assert client.simulate_get("/api/v1/widgets", headers=admin).json["total_items"] == 3
-    database.execute_sql('DELETE FROM "widgets" WHERE "name" = ' + database.param, ("two",))
+    Widget.delete().where(Widget.name == "two").execute()
     assert client.simulate_get("/api/v1/widgets", headers=admin).headers["Total-Count"] == "2"

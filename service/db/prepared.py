@@ -51,10 +51,9 @@ def _cursor(database):
     """The connection's cursor for these queries, made once: callers read its rows before the
     next query runs, and a new psycopg cursor costs about 15 us of CPU per query."""
     connection = database.connection()
-    try:
-        cursor = _cursors.get(connection)
-    except TypeError:  # sqlite3 connections take no weak references; their cursors cost little
+    if isinstance(database, peewee.SqliteDatabase):  # no weak references; its cursors cost little
         return connection.cursor()
+    cursor = _cursors.get(connection)
     if cursor is None or cursor.closed:
         cursor = _cursors[connection] = connection.cursor()
     return cursor
