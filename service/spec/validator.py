@@ -137,6 +137,10 @@ class _CompiledOperation:
             media: schemas.request(content.get("schema", {}))
             for media, content in body.get("content", {}).items()
         }
+        self.fields_required = {
+            media: bool(content.get("schema", {}).get("required"))
+            for media, content in body.get("content", {}).items()
+        }
         self.password_fields = {
             name
             for content in body.get("content", {}).values()
@@ -187,6 +191,10 @@ class _CompiledOperation:
                 f" use {accepted}"
             )
         # An absent body carries no fields, like an empty form: the errors name each required one.
+        # Where the schema requires none (a merge patch), a required body must still be sent.
+        if not raw and self.body_required and not self.fields_required.get(media_type, True):
+            errors[BODY_FIELD] = "a body is required"
+            return None
         body = _parse(media_type, raw, errors) if raw else {}
         if body is UNREADABLE:
             return None
