@@ -277,8 +277,16 @@ class _Response:
         if validator is None:
             return found + [f"content type {media_type} is not declared"]
         if media_type == JSON:
-            found += [f"body: {e.message}" for e in validator.iter_errors(media)]
+            found += [_response_problem(e) for e in validator.iter_errors(media)]
         return found
+
+
+def _response_problem(error) -> str:
+    """How a response body breaks its schema, without quoting a secret (the log shows it)."""
+    if not holds_secret(error.schema):
+        return f"body: {error.message}"
+    path = ".".join(str(part) for part in error.absolute_path) or BODY_FIELD
+    return f"body: {path} breaks {error.validator} (a secret: its value is not shown)"
 
 
 def _format_checker(formats: dict) -> FormatChecker:
@@ -437,9 +445,9 @@ def _describe(error, name: str | None):
         return
     path = ".".join(str(part) for part in error.absolute_path)
     field_name = ".".join(filter(None, [name, path])) or BODY_FIELD
-    secret = schema.get("writeOnly") or schema.get("format") == "password"
+    secret = holds_secret(schema)
     subject = field_name if secret else _show(value)
-    if kind == "format" and isinstance(error.cause, ValueError):
+    if kind == "format" and isinstance(error.cause, ValueError) and not secret:
         yield field_name, str(error.cause)
         return
     yield field_name, _message(kind, limit, schema, subject, field_name)
@@ -464,6 +472,27 @@ def _message(kind, limit, schema, subject: str, field_name: str) -> str:
         word = "at least" if kind == "minimum" else "at most"
         return f"{subject} is out of range: {word} {limit}"
     return f"{subject} is not valid: {kind} {_show(limit)}"
+
+
+def is_secret(schema: dict) -> bool:
+    """A secret field's schema: the spec marks each one `format: password` (or `writeOnly`)."""
+    return schema.get("format") == "password" or bool(schema.get("writeOnly"))
+
+
+def holds_secret(schema) -> bool:
+    """Whether a value of `schema` is, or may contain, a secret field's value: such a value is
+    never quoted, in an error or a log line; the message says what is wrong without it."""
+    pending = [schema]
+    while pending:
+        item = pending.pop()
+        if not isinstance(item, dict):
+            continue
+        if is_secret(item):
+            return True
+        pending += list(item.get("properties", {}).values())
+        pending += [item.get(key) for key in ("items", "additionalProperties", "not")]
+        pending += [sub for key in ("allOf", "anyOf", "oneOf") for sub in item.get(key, [])]
+    return False
 
 
 def _show(value) -> str:
