@@ -38,6 +38,9 @@ TYPE_NAMES = {
 # not integers on the wire.
 INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
 SHOWN_CHARS = 80
+# Unknown members named one by one before the rest are counted: a 64 KB body can hold
+# thousands, and an answer must stay small whatever the request (errors.py bounds it too).
+UNKNOWN_NAMED = 5
 # No request schema nests deeper than a few levels; a body nested past this bound breaks
 # the spec anyway, and refusing it at once keeps every recursive consumer of the parsed
 # value (the validators, repr, json.dumps) far from Python's recursion limit.
@@ -439,9 +442,12 @@ def _describe(error, name: str | None):
     if kind == "additionalProperties" and isinstance(value, dict):
         known = schema.get("properties", {})
         accepted = ", ".join(known) or "none"
-        for extra in value:
-            if extra not in known:
-                yield str(extra), f"{_show(extra)} is not an accepted field; accepted: {accepted}"
+        extras = [extra for extra in value if extra not in known]
+        for extra in extras[:UNKNOWN_NAMED]:
+            yield _key(extra), f"{_show(extra)} is not an accepted field; accepted: {accepted}"
+        if len(extras) > UNKNOWN_NAMED:
+            more = len(extras) - UNKNOWN_NAMED
+            yield BODY_FIELD, f"{more} more fields are not accepted either; accepted: {accepted}"
         return
     path = ".".join(str(part) for part in error.absolute_path)
     field_name = ".".join(filter(None, [name, path])) or BODY_FIELD
@@ -493,6 +499,11 @@ def holds_secret(schema) -> bool:
         pending += [item.get(key) for key in ("items", "additionalProperties", "not")]
         pending += [sub for key in ("allOf", "anyOf", "oneOf") for sub in item.get(key, [])]
     return False
+
+
+def _key(name: str) -> str:
+    """A member's name as the key of its error, cut short like a shown value."""
+    return name if len(name) <= SHOWN_CHARS else name[: SHOWN_CHARS - 3] + "..."
 
 
 def _show(value) -> str:
