@@ -20,7 +20,7 @@ from tests.support.widgets import WIDGETS, widget_body
 CHANGES = {"info_url": "https://www.example.com/changed", "deadline": "2031-06-30"}
 PUT_BODY = {"info_url": "https://www.example.com/put", "deadline": "2032-01-01"}
 SAFE = ("GET", "HEAD")
-METHODS = ("GET", "PUT", "DELETE")
+METHODS = ("GET", "HEAD", "PUT", "DELETE")
 HEADERS = ("If-Match", "If-None-Match")
 VALUES = ("current", "stale", "weak-current", "*", "other-and-current")
 SUCCESS = {"GET": 200, "HEAD": 200, "PUT": 200, "DELETE": 204}
@@ -94,7 +94,7 @@ def test_preconditions_are_evaluated_in_rfc_9110_order(client, admin, tags, meth
     response = send(client, method, path, headers)
     status = expected(method, present, conditions)
     assert response.status_code == status, response.text
-    if status == 412:
+    if status == 412 and method != "HEAD":  # HEAD: the same answer without its body
         assert_envelope(response, 412)
     if status in (412, 304) or method in SAFE:
         assert state(client, admin, path) == before  # nothing changed
