@@ -47,6 +47,7 @@ def headers_only(response: dict) -> dict:
     shown = {"description": response["description"]}
     if response.get("headers"):
         shown["headers"] = response["headers"]
+    shown.update({key: value for key, value in response.items() if key.startswith("x-")})
     return shown
 
 

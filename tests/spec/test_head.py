@@ -5,9 +5,12 @@ GET route answers HEAD as it answers GET, whether the request succeeds, lacks
 its token, breaks the spec or is conditional.
 """
 
+import importlib.util
 import re
+from pathlib import Path
 
 import pytest
+import yaml
 
 from service.spec.document import load_spec
 from tests.support.inprocess import admin_token, bearer
@@ -103,3 +106,25 @@ def test_head_where_there_is_no_get_answers_405_naming_the_methods(client):
     response = client.simulate_head("/api/v1/auth/login")
     assert response.status_code == 405
     assert response.headers["Allow"] == "POST"
+
+
+def test_each_head_twin_is_what_the_generator_derives_from_its_get():
+    """A `get` or a response changed since its twin was written shows here: rewrite the twin
+    with scripts/head_operations.py (delete the old `head` block or `...Head` response first)."""
+    spec = yaml.safe_load(SPEC.text)
+    generator = _generator()
+    for path, item in spec["paths"].items():
+        if "get" in item:
+            assert item.get("head") == generator.head_of(item["get"]), path
+    responses = spec["components"]["responses"]
+    for name, response in responses.items():
+        if name.endswith(generator.HEAD) and name.removesuffix(generator.HEAD) in responses:
+            assert response == generator.headers_only(responses[name.removesuffix(generator.HEAD)]), name
+
+
+def _generator():
+    path = Path(__file__).resolve().parents[2] / "scripts" / "head_operations.py"
+    spec = importlib.util.spec_from_file_location("head_operations", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
