@@ -1,56 +1,23 @@
-"""Fixtures for the contract suite: the service in process and under gunicorn, with real accounts.
-
-CONTRACT_EXAMPLES sets schemathesis's examples per operation (100 by default,
-the CI figure; 1000 for the long run); CONTRACT_SEED repeats a run exactly.
-"""
-
-import os
-import tomllib
-from pathlib import Path
+"""Fixtures for the contract suite: the service in process and under gunicorn, with real accounts."""
 
 import falcon.testing
 import pytest
 import requests
-import schemathesis
 
 from contract_tests import node_tools
-from contract_tests.identities import Identities, bearer_provider
-from contract_tests.strategies import keep_positive_deadlines_valid, register_formats
+from contract_tests.identities import Identities
+from contract_tests.strategies import register_formats
 from service.app import create_app
 from service.db.connection import bind
 from tests.support.databases import empty_tables
 from tests.support.gunicorn import serve
 from tests.support.settings import make_settings
 
-CONFIG_FILE = Path(__file__).with_name("schemathesis.toml")
-EXAMPLES = int(os.environ.get("CONTRACT_EXAMPLES", "100"))
-SEED = os.environ.get("CONTRACT_SEED")
 # Long enough that no token expires during a long run (expiry has tests of its own);
 # no per-address limit on register and login, which the fuzzer calls thousands of times.
 SERVICE_ENV = {"TOKEN_EXPIRE_SECONDS": "7200", "AUTH_RATE_LIMIT": "0"}
 
 register_formats()  # process-wide in schemathesis; only ever adds the spec's own format
-
-
-def contract_config(*, in_process: bool = False) -> schemathesis.Config:
-    """schemathesis.toml's settings at EXAMPLES per operation; its hooks go per schema."""
-    data = tomllib.loads(CONFIG_FILE.read_text())
-    del data["hooks"]  # loaded globally they would reach every schemathesis user in the process
-    data["generation"]["max-examples"] = EXAMPLES
-    if in_process:
-        # schemathesis 4.32's WSGI transport crashes on this check's unauthenticated probe (it hands
-        # `max_redirects` to werkzeug); the gunicorn run applies it to every operation.
-        data.setdefault("checks", {})["ignored_auth"] = {"enabled": False}
-    if SEED:
-        data["seed"] = int(SEED)
-    return schemathesis.Config.from_dict(data)
-
-
-def prepared(schema, identities: Identities, role_for):
-    """`schema` presenting `role_for(operation)`'s token, with positive deadlines kept valid."""
-    schema.auth(refresh_interval=None)(bearer_provider(identities, role_for))
-    keep_positive_deadlines_valid(schema)
-    return schema
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ form: between them every operation is covered.
 import pytest
 import schemathesis
 
-from contract_tests.conftest import contract_config, prepared
+from contract_tests.config import contract_config, prepared
 from contract_tests.identities import is_admin_only, least_privilege
 from contract_tests.runner import run
 from service.spec.document import load_spec

@@ -45,7 +45,12 @@ def _matches(listed: tuple, current: str | None, strong: bool) -> bool:
 
 @dataclass(frozen=True)
 class Preconditions:
-    """A request's If-Match and If-None-Match (None where absent)."""
+    """A request's If-Match and If-None-Match (None where absent).
+
+    If-Unmodified-Since and If-Modified-Since (steps 2 and 4) are ignored, as §13.2.2
+    allows a server that sends no Last-Modified; If-Range only concerns Range, which
+    is not served.
+    """
 
     if_match: tuple | None = None
     if_none_match: tuple | None = None
@@ -58,17 +63,23 @@ class Preconditions:
         return self.if_match is not None or self.if_none_match is not None
 
     def not_modified(self, current: str) -> bool:
-        """For a GET: If-None-Match names the current tag, so the client's copy is current (304)."""
+        """For a GET or HEAD of a resource whose tag is `current`, in RFC 9110 §13.2.2's order:
+        raise the 412 when If-Match is false (step 1); else True when If-None-Match names
+        the current tag, so the client's copy is current (step 3: 304)."""
+        self._check_if_match(current)
         return self.if_none_match is not None and _matches(self.if_none_match, current, strong=False)
 
     def check_write(self, current: str | None) -> None:
         """For a PUT or DELETE on a resource whose tag is `current` (None: it does not exist):
         raise the 412 when a precondition is false (RFC 9110 §13.2.2, steps 1 and 3)."""
-        if self.if_match is not None and not _matches(self.if_match, current, strong=True):
-            if current is None:
-                raise PreconditionFailed("If-Match: the resource does not exist")
-            raise PreconditionFailed("If-Match: the resource's current ETag is not one of those given")
+        self._check_if_match(current)
         if self.if_none_match is not None and _matches(self.if_none_match, current, strong=False):
             if self.if_none_match == (ANY,):
                 raise PreconditionFailed("If-None-Match: *: the resource exists already")
             raise PreconditionFailed("If-None-Match: the resource's current ETag is one of those given")
+
+    def _check_if_match(self, current: str | None) -> None:
+        if self.if_match is not None and not _matches(self.if_match, current, strong=True):
+            if current is None:
+                raise PreconditionFailed("If-Match: the resource does not exist")
+            raise PreconditionFailed("If-Match: the resource's current ETag is not one of those given")

@@ -1,5 +1,6 @@
 """One error hierarchy, rendered as one envelope, in one place."""
 
+import json
 import logging
 from http import HTTPStatus
 
@@ -9,6 +10,10 @@ log = logging.getLogger(__name__)
 
 VALIDATION_MESSAGE = "Input payload validation failed"
 RETRY_AFTER_SECONDS = 5
+# An error body stays a few KB whatever the request made its messages quote: each name and
+# message is cut at these lengths, and entries past ERRORS_BUDGET characters (as escaped
+# JSON, the largest form) are counted instead of listed.
+NAME_CHARS, MESSAGE_CHARS, ERRORS_BUDGET = 100, 400, 4000
 
 
 class ApiError(Exception):
@@ -24,9 +29,9 @@ class ApiError(Exception):
         super().__init__(self.message)
 
     def envelope(self) -> dict:
-        body = {"status": "fail", "message": text(self.message)}
+        body = {"status": "fail", "message": clip(text(self.message), MESSAGE_CHARS)}
         if self.errors:
-            body["errors"] = {text(name): text(message) for name, message in self.errors.items()}
+            body["errors"] = bounded_errors(self.errors)
         return body
 
 
@@ -101,6 +106,25 @@ def text(value: str) -> str:
     """`value` as text any encoder accepts: a message may quote what a client sent, and a
     lone surrogate (valid in a JSON string, not in UTF-8) is shown escaped instead."""
     return value.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def clip(value: str, limit: int) -> str:
+    """`value`, or its first `limit` characters and an ellipsis."""
+    return value if len(value) <= limit else value[: limit - 3] + "..."
+
+
+def bounded_errors(errors: dict) -> dict:
+    """The field errors in order, each clipped, as many as fit ERRORS_BUDGET; the rest counted."""
+    shown, used = {}, 0
+    items = list(errors.items())
+    for index, (name, message) in enumerate(items):
+        name, message = clip(text(name), NAME_CHARS), clip(text(message), MESSAGE_CHARS)
+        used += len(json.dumps(name)) + len(json.dumps(message))
+        if used > ERRORS_BUDGET:
+            shown["..."] = f"{len(items) - index} more errors are not shown"
+            break
+        shown[name] = message
+    return shown
 
 
 def www_authenticate(realm: str, error: str | None = None, description: str | None = None) -> str:

@@ -26,16 +26,18 @@ class Scrapers:
 class MetricsGate:
     """Hide the metrics path, whatever the method, from clients not allowed to scrape it.
 
-    It runs before routing, so a method the path lacks answers them 404 like
-    any unknown path, never a 405 that would tell the path exists.
+    It asks once the router has resolved the path (`//metrics` routes there too)
+    and before any other middleware looks at the route, so a method the path
+    lacks answers them 404 like any unknown path, never a 405 that would tell
+    the path exists.
     """
 
     def __init__(self, path: str, scrapers: Scrapers):
         self.path = path
         self.scrapers = scrapers
 
-    def process_request(self, req, resp):
-        if req.path == self.path:
+    def process_resource(self, req, resp, resource, params):
+        if resource is not None and req.uri_template == self.path:
             self.scrapers.admit(req)
 
 

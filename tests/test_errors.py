@@ -1,5 +1,7 @@
 """Errors from every source share the envelope; internals never leak."""
 
+import json
+
 import falcon
 import falcon.testing
 import pytest
@@ -16,13 +18,13 @@ CLOSED_PORT_URL = "postgresql://postgres@127.0.0.1:1/nowhere"
 @pytest.mark.parametrize(
     "method,path,allowed",
     [
-        ("DELETE", "/api/v1/auth/user", "GET"),
+        ("DELETE", "/api/v1/auth/user", "GET, HEAD"),
         ("GET", "/api/v1/auth/login", "POST"),
         ("PUT", "/api/v1/auth/register", "POST"),
         ("PATCH", "/api/v1/auth/logout", "POST"),
-        ("POST", "/health", "GET"),
-        ("OPTIONS", "/ready", "GET"),
-        ("HEAD", "/api/v1/openapi.json", "GET"),
+        ("POST", "/health", "GET, HEAD"),
+        ("OPTIONS", "/ready", "GET, HEAD"),
+        ("HEAD", "/api/v1/auth/login", "POST"),
     ],
 )
 def test_unsupported_method_is_405_with_allow(client, method, path, allowed):
@@ -82,3 +84,17 @@ def test_health_answers_200_without_the_database(unreachable_client):
 
 def test_ready_answers_200_when_the_database_answers(client):
     assert client.simulate_get("/ready").json == {"status": "ok"}
+
+
+def test_an_envelope_of_many_long_field_errors_stays_under_8_kb_and_counts_what_it_leaves_out():
+    fields = {f"field-{i}-" + "\u0001" * 300: "\u0001" * 2000 for i in range(300)}
+    body = json.dumps(errors.ValidationFailed(fields).envelope())
+    assert len(body) < 8 * 1024
+    shown = errors.ValidationFailed(fields).envelope()["errors"]
+    assert shown["..."] == f"{300 - (len(shown) - 1)} more errors are not shown"
+    assert all(len(name) <= 100 and len(message) <= 400 for name, message in shown.items())
+
+
+def test_an_envelope_of_a_few_field_errors_shows_each_whole():
+    fields = {"email": "first last is not a valid email", "password": "password is required"}
+    assert errors.ValidationFailed(fields).envelope()["errors"] == fields

@@ -90,3 +90,18 @@ def test_an_upward_import_is_caught(tmp_path):
     module = tmp_path / "store.py"
     module.write_text("from service import app\nfrom service.errors import ApiError\n")
     assert upward_imports("service.widgets.store", module, modules()) == {"service.app": 4}
+
+
+def test_no_module_imports_from_a_conftest():
+    """conftest files hold fixtures only; what tests share lives in support modules."""
+    importers = [
+        str(path.relative_to(ROOT))
+        for folder in ("tests", "contract_tests", "bench")
+        for path in (ROOT / folder).rglob("*.py")
+        if any(
+            isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[-1] == "conftest"
+            or isinstance(node, ast.Import) and any(a.name.split(".")[-1] == "conftest" for a in node.names)
+            for node in ast.walk(ast.parse(path.read_text()))
+        )
+    ]
+    assert not importers, f"importing from a conftest: {importers}"

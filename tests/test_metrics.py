@@ -58,6 +58,21 @@ def test_any_other_method_from_an_address_not_allowed_answers_404_as_for_an_unkn
     assert "Allow" not in refused.headers
 
 
+@pytest.mark.parametrize("spelling", ["/metrics", "//metrics", "///metrics"])
+@pytest.mark.parametrize("method", ["GET", "HEAD", "PUT", "POST", "PATCH", "DELETE", "OPTIONS"])
+def test_every_spelling_that_routes_to_metrics_answers_404_to_an_address_not_allowed(
+    client, spelling, method
+):
+    """The router reads `//metrics` as `/metrics`; the gate must see it so too."""
+    refused = client.simulate_request(method, spelling, remote_addr=OUTSIDER)
+    unknown = client.simulate_request(method, spelling.replace("metrics", "no-such-path"),
+                                      remote_addr=OUTSIDER)
+    assert (refused.status_code, refused.text) == (unknown.status_code, unknown.text) == (
+        404, unknown.text
+    )
+    assert "Allow" not in refused.headers
+
+
 def test_metrics_allow_from_admits_the_networks_it_names(client_with):
     client = client_with(METRICS_ALLOW_FROM="203.0.113.0/24")
     assert client.simulate_get(METRICS, remote_addr=OUTSIDER).status_code == 200

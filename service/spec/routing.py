@@ -1,7 +1,9 @@
 """Falcon routes built from the spec's paths, each operation bound to its handler.
 
 An operationId `group.name` resolves to the method `name` of the handler
-object registered for `group`.
+object registered for `group`. A `head` operation is served by its path's
+`get` handler: HEAD is GET without the body (RFC 9110 §9.3.2), which Falcon
+leaves out.
 """
 
 import inspect
@@ -37,6 +39,8 @@ def bind_handlers(operations, groups: dict) -> dict:
     """Map each operationId to its handler; fail if either side has one the other lacks."""
     bound, missing = {}, []
     for op in operations:
+        if op.method == "HEAD":
+            continue  # served by its path's GET handler
         group, _, name = op.id.partition(".")
         handler = getattr(groups.get(group), name, None) if not name.startswith("_") else None
         if callable(handler):
@@ -62,5 +66,9 @@ def add_routes(app: falcon.App, spec, groups: dict) -> None:
     """Add one Falcon route per spec path."""
     bound = bind_handlers(spec.operations, groups)
     for path, operations in spec.by_path().items():
-        handlers = {method: bound[op.id] for method, op in operations.items()}
+        if "HEAD" in operations and "GET" not in operations:
+            raise StartupError(f"{path}: a head operation without a get to answer it")
+        handlers = {method: bound[op.id] for method, op in operations.items() if method != "HEAD"}
+        if "HEAD" in operations:
+            handlers["HEAD"] = handlers["GET"]
         app.add_route(path, PathResource(operations, handlers))

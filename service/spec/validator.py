@@ -38,6 +38,9 @@ TYPE_NAMES = {
 # not integers on the wire.
 INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
 SHOWN_CHARS = 80
+# Unknown members named one by one before the rest are counted: a 64 KB body can hold
+# thousands, and an answer must stay small whatever the request (errors.py bounds it too).
+UNKNOWN_NAMED = 5
 # No request schema nests deeper than a few levels; a body nested past this bound breaks
 # the spec anyway, and refusing it at once keeps every recursive consumer of the parsed
 # value (the validators, repr, json.dumps) far from Python's recursion limit.
@@ -103,6 +106,8 @@ class Validator:
     def response(self, op, resp) -> list:
         """List the ways a Falcon response breaks the spec."""
         headers = {name.lower(): value for name, value in resp.headers.items()}
+        if op.method == "HEAD":  # the GET handler's body is left out on the wire: headers only
+            return self._ops[op.id].check_response(resp.status_code, headers, None, None, False)
         has_body = any(x is not None for x in (resp.media, resp.text, resp.data, resp.stream))
         content_type = resp.content_type or JSON  # Falcon's default media type
         media = resp.media
@@ -135,6 +140,10 @@ class _CompiledOperation:
         self.body_required = bool(body.get("required"))
         self.body_validators = {
             media: schemas.request(content.get("schema", {}))
+            for media, content in body.get("content", {}).items()
+        }
+        self.fields_required = {
+            media: bool(content.get("schema", {}).get("required"))
             for media, content in body.get("content", {}).items()
         }
         self.password_fields = {
@@ -187,6 +196,10 @@ class _CompiledOperation:
                 f" use {accepted}"
             )
         # An absent body carries no fields, like an empty form: the errors name each required one.
+        # Where the schema requires none (a merge patch), a required body must still be sent.
+        if not raw and self.body_required and not self.fields_required.get(media_type, True):
+            errors[BODY_FIELD] = "a body is required"
+            return None
         body = _parse(media_type, raw, errors) if raw else {}
         if body is UNREADABLE:
             return None
@@ -269,8 +282,16 @@ class _Response:
         if validator is None:
             return found + [f"content type {media_type} is not declared"]
         if media_type == JSON:
-            found += [f"body: {e.message}" for e in validator.iter_errors(media)]
+            found += [_response_problem(e) for e in validator.iter_errors(media)]
         return found
+
+
+def _response_problem(error) -> str:
+    """How a response body breaks its schema, without quoting a secret (the log shows it)."""
+    if not holds_secret(error.schema):
+        return f"body: {error.message}"
+    path = ".".join(str(part) for part in error.absolute_path) or BODY_FIELD
+    return f"body: {path} breaks {error.validator} (a secret: its value is not shown)"
 
 
 def _format_checker(formats: dict) -> FormatChecker:
@@ -423,15 +444,18 @@ def _describe(error, name: str | None):
     if kind == "additionalProperties" and isinstance(value, dict):
         known = schema.get("properties", {})
         accepted = ", ".join(known) or "none"
-        for extra in value:
-            if extra not in known:
-                yield str(extra), f"{_show(extra)} is not an accepted field; accepted: {accepted}"
+        extras = [extra for extra in value if extra not in known]
+        for extra in extras[:UNKNOWN_NAMED]:
+            yield _key(extra), f"{_show(extra)} is not an accepted field; accepted: {accepted}"
+        if len(extras) > UNKNOWN_NAMED:
+            more = len(extras) - UNKNOWN_NAMED
+            yield BODY_FIELD, f"{more} more fields are not accepted either; accepted: {accepted}"
         return
     path = ".".join(str(part) for part in error.absolute_path)
     field_name = ".".join(filter(None, [name, path])) or BODY_FIELD
-    secret = schema.get("writeOnly") or schema.get("format") == "password"
+    secret = holds_secret(schema)
     subject = field_name if secret else _show(value)
-    if kind == "format" and isinstance(error.cause, ValueError):
+    if kind == "format" and isinstance(error.cause, ValueError) and not secret:
         yield field_name, str(error.cause)
         return
     yield field_name, _message(kind, limit, schema, subject, field_name)
@@ -456,6 +480,32 @@ def _message(kind, limit, schema, subject: str, field_name: str) -> str:
         word = "at least" if kind == "minimum" else "at most"
         return f"{subject} is out of range: {word} {limit}"
     return f"{subject} is not valid: {kind} {_show(limit)}"
+
+
+def is_secret(schema: dict) -> bool:
+    """A secret field's schema: the spec marks each one `format: password` (or `writeOnly`)."""
+    return schema.get("format") == "password" or bool(schema.get("writeOnly"))
+
+
+def holds_secret(schema) -> bool:
+    """Whether a value of `schema` is, or may contain, a secret field's value: such a value is
+    never quoted, in an error or a log line; the message says what is wrong without it."""
+    pending = [schema]
+    while pending:
+        item = pending.pop()
+        if not isinstance(item, dict):
+            continue
+        if is_secret(item):
+            return True
+        pending += list(item.get("properties", {}).values())
+        pending += [item.get(key) for key in ("items", "additionalProperties", "not")]
+        pending += [sub for key in ("allOf", "anyOf", "oneOf") for sub in item.get(key, [])]
+    return False
+
+
+def _key(name: str) -> str:
+    """A member's name as the key of its error, cut short like a shown value."""
+    return name if len(name) <= SHOWN_CHARS else name[: SHOWN_CHARS - 3] + "..."
 
 
 def _show(value) -> str:

@@ -29,11 +29,15 @@ class UserHandlers:
         resp.media = self._user(store.find(req.context.inputs.path["public_id"]))
 
     def update(self, req, resp):
-        """Grant or take administrator rights."""
+        """Grant or take administrator rights; a merge patch without `admin` changes nothing."""
+        public_id = req.context.inputs.path["public_id"]
+        if "admin" not in req.context.inputs.body:
+            resp.media = self._user(store.find(public_id))
+            return
         admin = req.context.inputs.body["admin"]
         if isinstance(admin, str):  # a form sends the words
             admin = admin == "true"
-        resp.media = self._user(store.set_admin(req.context.inputs.path["public_id"], admin))
+        resp.media = self._user(store.set_admin(public_id, admin))
 
     def delete(self, req, resp):
         """Remove a user, their sessions and their widgets."""

@@ -61,12 +61,13 @@ class WidgetHandlers:
             resp.media = {"status": "success", "message": f"'{widget.name}' was successfully updated"}
 
     def delete(self, req, resp):
-        """Remove a widget; If-Match makes it conditional."""
+        """Remove a widget; If-Match and If-None-Match make it conditional."""
         store.delete(req.context.inputs.path["name"], _write_check(req))
         resp.status = 204
 
     def _not_modified(self, req, resp, tag: str) -> bool:
-        """Send `tag`; answer 304 without a body when If-None-Match names it."""
+        """Send `tag`; answer 412 when If-Match does not name it, else 304 without a body when
+        If-None-Match does."""
         resp.set_header("ETag", tag)
         if _preconditions(req).not_modified(tag):
             resp.status = 304

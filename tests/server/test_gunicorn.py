@@ -22,6 +22,21 @@ def test_gunicorn_serves_health_and_ready(server):
     assert requests.get(server.url + "/ready", timeout=5).json() == {"status": "ok"}
 
 
+@pytest.mark.parametrize("path", ["/health", "/ready", "/api/v1/openapi.json", "/api/v1/ui",
+                                  "/api/v1/widgets"])
+def test_gunicorn_answers_head_as_get_without_a_body(server, path):
+    """A load balancer's probe: the GET's status and headers, Content-Length included, no body."""
+    same = {"X-Request-ID": "probe"}
+    got = fresh_session().get(server.url + path, headers=same, timeout=5)
+    head = fresh_session().head(server.url + path, headers=same, timeout=5)
+    assert head.status_code == got.status_code != 405
+    assert head.content == b""
+    skip = {"date"}
+    assert {k: v for k, v in head.headers.items() if k.lower() not in skip} == {
+        k: v for k, v in got.headers.items() if k.lower() not in skip
+    }
+
+
 def test_register_login_user_logout_over_http(server):
     http = fresh_session()
     registered = http.post(server.url + "/api/v1/auth/register", data=CREDENTIALS, timeout=5)

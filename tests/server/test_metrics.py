@@ -73,3 +73,17 @@ def test_metrics_for_a_client_behind_a_trusted_proxy_not_allowed_answer_404(recy
 
 def test_metrics_for_this_host_behind_a_trusted_proxy_are_shown(recycling_server):
     assert "http_requests_total" in scrape(recycling_server.url, **{"X-Forwarded-For": "127.0.0.1"})
+
+
+@pytest.mark.parametrize("spelling", ["//metrics", "///metrics"])
+def test_a_method_metrics_lacks_spelled_with_more_slashes_answers_404_to_a_refused_client(
+    recycling_server, spelling
+):
+    """gunicorn hands the path on as sent; the router strips the extra slashes, and so must the gate."""
+    outsider = {"X-Forwarded-For": "198.51.100.7"}
+    refused = http().put(recycling_server.url + spelling, headers=outsider, timeout=TIMEOUT)
+    unknown = http().put(recycling_server.url + "//nosuch", headers=outsider, timeout=TIMEOUT)
+    assert refused.request.path_url == spelling
+    assert (refused.status_code, refused.json()) == (unknown.status_code, unknown.json()) == (
+        404, {"status": "fail", "message": "Not Found"}
+    )

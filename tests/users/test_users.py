@@ -84,6 +84,52 @@ def test_promotion_takes_effect_on_the_users_very_next_request(client, content_t
     assert client.simulate_post(WIDGETS, json=widget_body(), headers=bearer(token)).status_code == 201
 
 
+@pytest.mark.parametrize("admin_before", [False, True])
+def test_an_empty_merge_patch_changes_nothing_and_answers_200_with_the_user(client, admin_before):
+    """RFC 7396: a patch naming no member leaves every member as it is."""
+    admin = admin_token(client)
+    email = random_email()
+    if admin_before:
+        admin_token(client, email)
+    else:
+        register(client, email)
+    before = client.simulate_get(user_path(email), headers=bearer(admin)).json
+    response = client.simulate_patch(user_path(email), body="{}", headers={
+        **bearer(admin), "Content-Type": "application/merge-patch+json"})
+    assert response.status_code == 200, response.text
+    assert response.json == before
+    assert User.get(User.email == email).admin is admin_before
+
+
+def test_an_empty_merge_patch_of_an_unknown_user_answers_404(client):
+    admin = admin_token(client)
+    response = client.simulate_patch(
+        f"{USERS}/0c5c6a07-2e3f-41c4-91da-7bc0dee6bd2b", body="{}",
+        headers={**bearer(admin), "Content-Type": "application/merge-patch+json"},
+    )
+    assert_envelope(response, 404)
+
+
+def test_a_merge_patch_without_a_body_answers_400(client):
+    admin = admin_token(client)
+    email = random_email()
+    register(client, email)
+    response = client.simulate_patch(user_path(email), headers={
+        **bearer(admin), "Content-Type": "application/merge-patch+json"})
+    assert_envelope(response, 400)
+    assert response.json["errors"] == {"body": "a body is required"}
+
+
+def test_a_merge_patch_cannot_remove_admin_with_null(client):
+    admin = admin_token(client)
+    email = random_email()
+    register(client, email)
+    response = client.simulate_patch(user_path(email), body='{"admin": null}', headers={
+        **bearer(admin), "Content-Type": "application/merge-patch+json"})
+    assert_envelope(response, 400)
+    assert list(response.json["errors"]) == ["admin"]
+
+
 def test_demotion_takes_effect_on_the_users_very_next_request(client):
     admin = admin_token(client)
     other_email = random_email()
