@@ -74,10 +74,13 @@ class RequestLog:
 
 def skip_unlogged_record_fields() -> None:
     """Stop `logging` gathering what JsonFormatter never writes: the caller's file and line
-    (a walk up the stack per record), thread and process (the Logging HOWTO's "Optimization")."""
+    (a walk up the stack per record) and thread (the Logging HOWTO's "Optimization").
+
+    The process id stays: gunicorn's own log lines in the same process (`%(process)d`)
+    need it, and a record that cannot be formatted becomes a traceback, not a line.
+    """
     logging._srcfile = None
     logging.logThreads = False
-    logging.logProcesses = False
     logging.logMultiprocessing = False
 
 

@@ -6,12 +6,14 @@ from datetime import datetime, timedelta
 import peewee
 
 from service.auth import sessions
-from service.auth.challenges import unauthorized
+from service.auth.challenges import BAD_CREDENTIALS, unauthorized
 from service.auth.emails import normalise_email
 from service.auth.passwords import Passwords
 from service.auth.throttle import Throttle
+from service.auth.tokens import INVALID
 from service.auth.writes import must_write
 from service.clock import utcnow
+from service.db.locks import lock_user, write_transaction
 from service.db.models import RevokedToken, Session, User, db
 from service.db.prepared import Prepared
 from service.errors import Conflict, ValidationFailed
@@ -19,7 +21,6 @@ from service.metrics import TOKENS_REVOKED, count_login
 
 log = logging.getLogger(__name__)
 
-BAD_CREDENTIALS = "email or password does not match"
 WRONG_PASSWORD = "current_password does not match"
 
 
@@ -69,14 +70,19 @@ def change_password(
     user_agent: str | None, session_seconds: int,
 ) -> sessions.Started:
     """Set a new password and start a new session, ending every other; the current password
-    is checked as a login is, within the same failure limits (a wrong one counts)."""
+    is checked as a login is, within the same failure limits (a wrong one counts). A user
+    deleted meanwhile gets the 401 their token gets from then on."""
     reservation = throttle.reserve_login(user.email, address)
     stored = User.get_or_none(User.id == user.id)
-    if not passwords.verify(stored.password_hash if stored else None, current):
+    if stored is None:
+        raise unauthorized(INVALID, refused_token=True)
+    if not passwords.verify(stored.password_hash, current):
         raise ValidationFailed({"current_password": WRONG_PASSWORD})
     throttle.succeeded(reservation)
     password_hash = passwords.hash(new)
-    with must_write("a new password"), db.atomic():
+    with must_write("a new password"), write_transaction():
+        if not lock_user(user.id):
+            raise unauthorized(INVALID, refused_token=True)
         User.update(password_hash=password_hash).where(User.id == user.id).execute()
         return sessions.restart(user, user_agent, session_seconds)
 

@@ -12,15 +12,16 @@ worker and host sees a change at once.
 import hashlib
 import re
 import secrets
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import peewee
 
-from service.auth.challenges import unauthorized
+from service.auth.challenges import BAD_CREDENTIALS, unauthorized
+from service.auth.tokens import INVALID
 from service.auth.writes import must_write
 from service.clock import utcnow
+from service.db.locks import lock_user, write_transaction
 from service.db.models import RefreshToken, Session, User, db
 from service.errors import NotFound
 
@@ -45,17 +46,6 @@ def digest(refresh_token: str) -> str:
     return hashlib.sha256(refresh_token.encode()).hexdigest()
 
 
-@contextmanager
-def _write_transaction():
-    """A transaction that writes from its first statement; SQLite takes its write lock up front."""
-    if isinstance(db.obj, peewee.SqliteDatabase):
-        with db.atomic("IMMEDIATE"):
-            yield
-    else:
-        with db.atomic():
-            yield
-
-
 def _issue_refresh_token(session_id: int, now: datetime, lifetime_seconds: int) -> str:
     token = secrets.token_urlsafe(REFRESH_TOKEN_BYTES)
     RefreshToken.insert(
@@ -76,15 +66,21 @@ def _start(user_id: int, user_agent: str | None, lifetime_seconds: int, now: dat
 
 
 def start(user: User, user_agent: str | None, lifetime_seconds: int) -> Started:
-    """Start a session for `user` with its first refresh token."""
-    with must_write("a new session"), db.atomic():
+    """Start a session for `user` with its first refresh token; 401 when the user was deleted
+    a moment ago, as their login a moment later would be refused."""
+    with must_write("a new session"), write_transaction():
+        if not lock_user(user.id):
+            raise unauthorized(BAD_CREDENTIALS)
         return _start(user.id, user_agent, lifetime_seconds, utcnow())
 
 
 def restart(user: User, user_agent: str | None, lifetime_seconds: int) -> Started:
-    """Start a new session and end every other session of `user`, in one transaction."""
+    """Start a new session and end every other session of `user`, in one transaction; 401 when
+    the user was deleted meanwhile, as their token is refused from then on."""
     now = utcnow()
-    with must_write("a new session"), db.atomic():
+    with must_write("a new session"), write_transaction():
+        if not lock_user(user.id):
+            raise unauthorized(INVALID, refused_token=True)
         _end(Session.user == user.id, now)
         return _start(user.id, user_agent, lifetime_seconds, now)
 
@@ -97,16 +93,27 @@ def rotate(refresh_token: str, lifetime_seconds: int) -> tuple[User, Started]:
     token is unknown, expired or spent, and a spent one ends its session.
     """
     token_hash, now = digest(refresh_token), utcnow()
-    with must_write("a refresh token"), _write_transaction():
+    with must_write("a refresh token"), write_transaction():
+        lock_user(_holder(token_hash))
         rotated = _spend(token_hash, now, lifetime_seconds)
     if rotated is not None:
         return rotated
-    with must_write("the end of a session"), db.atomic():
+    with must_write("the end of a session"), write_transaction():
+        lock_user(_holder(token_hash))
         spent = RefreshToken.select(RefreshToken.session).where(
             (RefreshToken.token_hash == token_hash) & RefreshToken.spent_at.is_null(False)
         )
         _end(Session.id.in_(spent), now)
     raise unauthorized(INVALID_REFRESH)
+
+
+def _holder(token_hash: str):
+    """The id of the user a refresh token belongs to, as a subquery: one statement locks their row,
+    whether or not the token exists."""
+    return (
+        Session.select(Session.user).join(RefreshToken)
+        .where(RefreshToken.token_hash == token_hash)
+    )
 
 
 def _spend(token_hash: str, now: datetime, lifetime_seconds: int) -> tuple[User, Started] | None:
@@ -141,13 +148,15 @@ def end(session_id: str | None) -> None:
     """End one session (logout); a token from before sessions existed has none to end."""
     if session_id is None:
         return
-    with must_write("the end of a session"), db.atomic():
+    with must_write("the end of a session"), write_transaction():
+        lock_user(Session.select(Session.user).where(Session.public_id == session_id))
         _end(Session.public_id == session_id, utcnow())
 
 
 def end_own(user: User, session_id: str) -> None:
     """End one of `user`'s sessions; NotFound for another user's, an ended or an unknown one."""
-    with must_write("the end of a session"), db.atomic():
+    with must_write("the end of a session"), write_transaction():
+        lock_user(user.id)
         ended = _end((Session.public_id == session_id) & (Session.user == user.id), utcnow())
     if not ended:
         raise NotFound(SESSION_NOT_FOUND)
@@ -155,7 +164,8 @@ def end_own(user: User, session_id: str) -> None:
 
 def end_all(user: User) -> int:
     """End every session of `user` ("log out everywhere"); return how many were going."""
-    with must_write("the end of sessions"), db.atomic():
+    with must_write("the end of sessions"), write_transaction():
+        lock_user(user.id)
         return _end(Session.user == user.id, utcnow())
 
 
@@ -180,10 +190,12 @@ def purge_expired(keep_seconds: int) -> tuple[int, int]:
     expired refresh tokens of sessions that go on. Returns (sessions, refresh tokens) removed.
     """
     cutoff = utcnow() - timedelta(seconds=keep_seconds)
-    with must_write("the purge of sessions"), db.atomic():
+    with must_write("the purge of sessions"), write_transaction():
         gone = Session.select(Session.id).where(
             (Session.ended_at < cutoff) | (Session.expires_at < cutoff)
         )
+        if isinstance(db.obj, peewee.PostgresqlDatabase):  # sessions before their refresh tokens
+            list(gone.order_by(Session.id).for_update())
         tokens = RefreshToken.delete().where(
             RefreshToken.session.in_(gone)
             | (RefreshToken.expires_at < cutoff)

@@ -1,9 +1,11 @@
 """Business rules for administering users: plain functions over the models.
 
 There is always at least one administrator: a demotion or deletion that would
-leave none is refused. The administrators' rows are locked (PostgreSQL) or the
-database's write lock taken (SQLite) before counting them, so two concurrent
-requests cannot each remove the other's last colleague.
+leave none is refused. The administrators' rows and the changed user's are locked
+(PostgreSQL, in the order of their ids) or the database's write lock taken
+(SQLite) before counting them, so two concurrent requests cannot each remove the
+other's last colleague; the changed user's row is locked before the rows that
+cascade from it (docs/architecture.md, "Locks").
 """
 
 import uuid
@@ -44,7 +46,7 @@ def find(public_id: str) -> User:
 
 def set_admin(public_id: str, admin: bool) -> User:
     """Grant or take administrator rights; it takes effect on the user's next request."""
-    with must_write("a user's rights"), _admins_locked():
+    with must_write("a user's rights"), _admins_locked(public_id):
         user = find(public_id)
         if user.admin and not admin:
             _keep_an_admin(user)
@@ -55,7 +57,7 @@ def set_admin(public_id: str, admin: bool) -> User:
 
 def delete(public_id: str) -> None:
     """Remove a user: their sessions and widgets go with the row (cascade)."""
-    with must_write("a user's deletion"), _admins_locked():
+    with must_write("a user's deletion"), _admins_locked(public_id):
         user = find(public_id)
         if user.admin:
             _keep_an_admin(user)
@@ -69,14 +71,16 @@ def _keep_an_admin(leaving: User) -> None:
 
 
 @contextmanager
-def _admins_locked():
-    """A transaction in which no other may change who is an administrator."""
+def _admins_locked(public_id: str):
+    """A transaction in which no other may change who is an administrator, nor write the rows of
+    the user `public_id` names."""
     if isinstance(db.obj, peewee.SqliteDatabase):
         with db.atomic("IMMEDIATE"):
             yield
         return
     with db.atomic():
-        list(User.select(User.id).where(User.admin).order_by(User.id).for_update())
+        changed = User.public_id == _uuid(public_id)
+        list(User.select(User.id).where(User.admin | changed).order_by(User.id).for_update())
         yield
 
 

@@ -7,6 +7,8 @@ from datetime import datetime
 
 import peewee
 
+from service.auth.challenges import unauthorized
+from service.auth.tokens import INVALID
 from service.clock import utc_today, utcnow
 from service.conditions import CHANGED_MEANWHILE
 from service.db.models import User, Widget, WidgetTotal, db
@@ -130,6 +132,7 @@ def create(name: str, info_url: str, deadline_text: str, owner: User) -> WidgetR
     try:
         _INSERT.execute(name, info_url, created_at, deadline, owner.id)
     except peewee.IntegrityError:
+        _refuse_if_owner_gone(owner)
         raise Conflict(f"Widget name: {name} already exists, must be unique.") from None
     return WidgetRow(name, info_url, created_at, deadline, owner.email, str(owner.public_id))
 
@@ -159,6 +162,21 @@ def put(
     """
     name = normalise_name(name)
     deadline = deadline_of(deadline_text)
+    try:
+        return _put(name, info_url, deadline, owner, check)
+    except peewee.IntegrityError:
+        _refuse_if_owner_gone(owner)
+        raise
+
+
+def _refuse_if_owner_gone(owner: User) -> None:
+    """401 when a write failed because its owner was deleted meanwhile: the administrator's
+    token is refused from then on (and the widget, which would go with them, is not written)."""
+    if not User.select(User.id).where(User.id == owner.id).exists():
+        raise unauthorized(INVALID, refused_token=True)
+
+
+def _put(name: str, info_url: str, deadline, owner: User, check: Check | None) -> tuple[WidgetRow, bool]:
     if check is None and isinstance(db.obj, peewee.PostgresqlDatabase):
         return _upsert_returning(name, info_url, deadline, owner)
     with _writing():
