@@ -105,3 +105,38 @@ def test_wrong_codes_are_throttled_over_http(database_url, database):
         assert all("RateLimit" in a.headers for a in answers)
     finally:
         running.stop()
+
+
+def test_passkeys_register_sign_in_and_refuse_over_http(base):
+    from tests.support.authenticator import Authenticator
+    passkeys = base + API + "/auth/passkeys"
+    authenticator = Authenticator("http://localhost:8000")
+    email = random_email()
+    token = register(base, email).json()["access_token"]
+    started = http().post(passkeys + "/registration", headers=bearer(token), timeout=TIMEOUT).json()
+    added = http().post(passkeys, headers=bearer(token), timeout=TIMEOUT, json={
+        "ceremony": started["ceremony"], "credential": authenticator.create(started["options"]),
+        "name": "Phone"})
+    assert added.status_code == 201, added.text
+
+    sign_in = http().post(passkeys + "/authentication", timeout=TIMEOUT).json()
+    assertion = authenticator.get(sign_in["options"])
+    logged_in = http().post(passkeys + "/login", timeout=TIMEOUT,
+                            json={"ceremony": sign_in["ceremony"], "credential": assertion})
+    assert logged_in.status_code == 200, logged_in.text
+    replayed = http().post(passkeys + "/login", timeout=TIMEOUT,
+                           json={"ceremony": sign_in["ceremony"], "credential": assertion})
+    assert replayed.status_code == 401
+
+    mfa_token = login(base, email).json()["mfa_token"]
+    second = http().post(passkeys + "/authentication", json={"mfa_token": mfa_token},
+                         timeout=TIMEOUT).json()
+    finished = verify(base, mfa_token, ceremony=second["ceremony"],
+                      credential=authenticator.get(second["options"]))
+    assert finished.status_code == 200, finished.text
+
+    wrong_origin = http().post(passkeys + "/authentication", timeout=TIMEOUT).json()
+    refused = http().post(passkeys + "/login", timeout=TIMEOUT, json={
+        "ceremony": wrong_origin["ceremony"],
+        "credential": authenticator.get(wrong_origin["options"], origin="http://evil.example.com")})
+    assert refused.status_code == 401
