@@ -1,14 +1,19 @@
 """What a user can do with their factors: see them, renew recovery codes, and prove one."""
 
+import logging
+
 from service.auth.accounts import WRONG_PASSWORD
+from service.auth.emails import normalise_email
 from service.auth.challenges import unauthorized
 from service.auth.passwords import Passwords
 from service.auth.throttle import Throttle
-from service.db.models import Passkey, User
-from service.errors import Conflict, ValidationFailed
+from service.db.models import Ceremony, MfaToken, Passkey, RecoveryCode, Totp, User
+from service.errors import Conflict, NotFound, ValidationFailed
 from service.mfa import gate, recovery, totp
 from service.mfa.locks import user_locked
 from service.mfa.sealed import Sealer
+
+log = logging.getLogger(__name__)
 
 NO_FACTOR = "no second factor is on: turn on TOTP or add a passkey first"
 WRONG_FACTOR = "the second factor does not match"
@@ -57,3 +62,25 @@ def verify_code(user: User, kind: str, value: str, sealer: Sealer) -> None:
     accepted = totp.verify(user.id, value, sealer) if kind == "code" else recovery.use(user.id, value)
     if not accepted:
         raise unauthorized(WRONG_FACTOR)
+
+
+def remove_all(email: str, operator: str) -> dict:
+    """Remove every second factor of the user with `email` (who lost them all): TOTP, recovery
+    codes, passkeys, and logins and ceremonies awaiting one. Logged as an audit record."""
+    user = User.get_or_none(User.email == normalise_email(email))
+    if user is None:
+        raise NotFound(f"no user has the email {email}")
+    with user_locked(user.id, "the removal of second factors"):
+        removed = {
+            "totp": Totp.delete().where(Totp.user == user.id).execute(),
+            "recovery_codes": RecoveryCode.delete().where(RecoveryCode.user == user.id).execute(),
+            "passkeys": Passkey.delete().where(Passkey.user == user.id).execute(),
+        }
+        MfaToken.delete().where(MfaToken.user == user.id).execute()
+        Ceremony.delete().where(Ceremony.user == user.id).execute()
+    log.warning(
+        "audit: every second factor of user %s removed by operator %s "
+        "(totp %d, recovery codes %d, passkeys %d)", user.public_id, operator,
+        removed["totp"], removed["recovery_codes"], removed["passkeys"],
+    )
+    return removed
