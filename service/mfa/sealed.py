@@ -44,6 +44,9 @@ class Sealer:
         sealed = self._keys[self.kid].encrypt(nonce, plain.encode(), owner.encode())
         return f"{self.kid}.{base64.urlsafe_b64encode(nonce + sealed).decode()}"
 
+    def is_current(self, sealed: str) -> bool:
+        return sealed.partition(".")[0] == self.kid
+
     def open(self, sealed: str, owner: str) -> str:
         kid, _, data = sealed.partition(".")
         key = self._keys.get(kid)

@@ -6,6 +6,7 @@ older than a code already used, is refused (a replay).
 """
 
 import hmac
+import logging
 
 import pyotp
 
@@ -14,7 +15,9 @@ from service.db.models import Totp, User
 from service.errors import Conflict, ValidationFailed
 from service.mfa import recovery
 from service.mfa.locks import user_locked
-from service.mfa.sealed import Sealer
+from service.mfa.sealed import Sealer, Unreadable
+
+log = logging.getLogger(__name__)
 
 ISSUER = "Widget API"
 STEP_SECONDS = 30
@@ -75,11 +78,19 @@ def verify(user_id: int, code: str, sealer: Sealer) -> bool:
     row = active(user_id)
     if row is None:
         return False
-    step = matching_step(sealer.open(row.sealed_secret, _owner(user_id)), code, row.last_step)
+    try:
+        secret = sealer.open(row.sealed_secret, _owner(user_id))
+    except Unreadable as lost:
+        log.error("the TOTP secret of user %s cannot be read: %s", user_id, lost)
+        return False
+    step = matching_step(secret, code, row.last_step)
     if step is None:
         return False
+    changes = {Totp.last_step: step}
+    if not sealer.is_current(row.sealed_secret):  # sealed under a previous key: move it on
+        changes[Totp.sealed_secret] = sealer.seal(secret, _owner(user_id))
     newer = Totp.last_step.is_null() | (Totp.last_step < step)
-    return bool(Totp.update(last_step=step).where((Totp.id == row.id) & newer).execute())
+    return bool(Totp.update(changes).where((Totp.id == row.id) & newer).execute())
 
 
 def matching_step(secret: str, code: str, last_step: int | None) -> int | None:

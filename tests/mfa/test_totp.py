@@ -225,3 +225,24 @@ def test_the_totp_secret_opens_after_a_key_rotation(client_with, database_url, f
     rotated = client_with(SECRET_KEY=new_key, PREVIOUS_SECRET_KEYS=TEST_SECRET)
     mfa_token = login(rotated, email).json["mfa_token"]
     assert verify(rotated, mfa_token, code=code(secret)).status_code == 200
+
+
+def test_a_used_secret_moves_to_the_current_key_and_one_with_no_key_left_is_refused(
+        client_with, frozen_clock):
+    from tests.support.inprocess import random_email
+    from tests.support.mfa import turn_on_totp
+    from tests.support.settings import TEST_SECRET
+    old = client_with()
+    email = random_email()
+    secret, _ = turn_on_totp(old, token_for(old, email))
+    frozen_clock.freeze(frozen_clock.now() + timedelta(seconds=60))
+    new_key = "a-new-secret-key-of-at-least-thirty-two-bytes"
+    rotated = client_with(SECRET_KEY=new_key, PREVIOUS_SECRET_KEYS=TEST_SECRET)
+    assert verify(rotated, login(rotated, email).json["mfa_token"], code=code(secret)).status_code == 200
+    frozen_clock.freeze(frozen_clock.now() + timedelta(seconds=60))
+    rotated_alone = client_with(SECRET_KEY=new_key)
+    answer = verify(rotated_alone, login(rotated_alone, email).json["mfa_token"], code=code(secret))
+    assert answer.status_code == 200, answer.text
+    frozen_clock.freeze(frozen_clock.now() + timedelta(seconds=60))
+    third = client_with(SECRET_KEY="yet-another-secret-key-of-thirty-two-bytes")
+    assert_envelope(verify(third, login(third, email).json["mfa_token"], code=code(secret)), 401)
