@@ -246,3 +246,21 @@ def test_a_used_secret_moves_to_the_current_key_and_one_with_no_key_left_is_refu
     frozen_clock.freeze(frozen_clock.now() + timedelta(seconds=60))
     third = client_with(SECRET_KEY="yet-another-secret-key-of-thirty-two-bytes")
     assert_envelope(verify(third, login(third, email).json["mfa_token"], code=code(secret)), 401)
+
+
+def test_no_log_line_shows_a_secret_a_code_or_an_mfa_token(client, frozen_clock):
+    from tests.support.inprocess import random_email
+    from tests.support.logs import captured_log
+    from tests.support.mfa import turn_on_totp
+    email = random_email()
+    with captured_log() as lines:
+        secret, codes = turn_on_totp(client, token_for(client, email))
+        frozen_clock.freeze(frozen_clock.now() + timedelta(seconds=60))
+        mfa_token = login(client, email).json["mfa_token"]
+        wrong = verify(client, mfa_token, code=f"{(int(code(secret)) + 1) % 1_000_000:06d}")
+        right = verify(client, mfa_token, recovery_code=codes[0])
+    assert (wrong.status_code, right.status_code) == (401, 200)
+    written = b"\n".join(lines())
+    assert written
+    for secret_value in (secret, codes[0], mfa_token, code(secret)):
+        assert secret_value.encode() not in written
