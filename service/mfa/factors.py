@@ -71,12 +71,12 @@ def remove_all(email: str, operator: str) -> dict:
     if user is None:
         raise NotFound(f"no user has the email {email}")
     with user_locked(user.id, "the removal of second factors"):
-        removed = {
+        removed = {  # in the lock order of the MFA tables
             "totp": Totp.delete().where(Totp.user == user.id).execute(),
             "recovery_codes": RecoveryCode.delete().where(RecoveryCode.user == user.id).execute(),
-            "passkeys": Passkey.delete().where(Passkey.user == user.id).execute(),
         }
         MfaToken.delete().where(MfaToken.user == user.id).execute()
+        removed["passkeys"] = Passkey.delete().where(Passkey.user == user.id).execute()
         Ceremony.delete().where(Ceremony.user == user.id).execute()
     log.warning(
         "audit: every second factor of user %s removed by operator %s "
