@@ -16,6 +16,8 @@ from service.db.connection import (
     open_database,
 )
 from service.docs import DocsHandlers
+from service.mfa.passkeys import Passkeys, Relying
+from service.mfa.sealed import Sealer
 from service.ops import MetricsGate, OpsHandlers, Scrapers
 from service.public_urls import PublicUrls
 from service.settings import Settings
@@ -66,7 +68,8 @@ def create_app(
         {
             "auth": AuthHandlers(
                 tokens, passwords, Throttle.from_settings(settings), settings.trusted_proxies,
-                settings.refresh_token_expire_seconds,
+                settings.refresh_token_expire_seconds, Sealer.from_settings(settings),
+                Passkeys(Relying.from_settings(settings)),
             ),
             "widgets": WidgetHandlers(
                 spec.path_of("widgets.list"), spec.path_of("widgets.get"),

@@ -21,6 +21,7 @@ from service.db.connection import (
     schema_behind,
 )
 from service.errors import ApiError
+from service.observability import configure_logging
 from service.settings import ConfigError, Settings, integer
 from service.spec.document import load_spec
 
@@ -90,6 +91,21 @@ def cmd_purge_tokens(settings: Settings, args) -> None:
     success(f"purged {ended} ended or expired session(s)")
     success(f"purged {refresh_tokens} spent or expired refresh token(s)")
     success(f"purged {throttle.purge_ended()} ended throttle counter(s)")
+
+
+def cmd_remove_factors(settings: Settings, args) -> None:
+    """Remove every second factor (TOTP, recovery codes, passkeys) of a user who lost them all;
+    their password then logs in alone. Logged as an audit record naming the operator."""
+    from service.mfa import factors
+
+    configure_logging()
+    open_migrated(settings)
+    try:
+        removed = factors.remove_all(args.email, getpass.getuser())
+    except ApiError as refused:
+        raise CommandError(refused.message) from None
+    success(f"removed from {args.email}: TOTP {removed['totp']}, "
+            f"{removed['recovery_codes']} recovery code(s), {removed['passkeys']} passkey(s)")
 
 
 def open_migrated(settings: Settings) -> None:
@@ -185,6 +201,12 @@ def build_parser() -> argparse.ArgumentParser:
         "purge-tokens", help=cmd_purge_tokens.__doc__, description=cmd_purge_tokens.__doc__,
         epilog="example: widget-api purge-tokens   (schedule it, e.g. hourly from cron)",
     ).set_defaults(run=cmd_purge_tokens)
+    remove_factors = commands.add_parser(
+        "remove-factors", help=cmd_remove_factors.__doc__, description=cmd_remove_factors.__doc__,
+        epilog="example: widget-api remove-factors user@example.com   (after checking who asks)",
+    )
+    remove_factors.add_argument("email")
+    remove_factors.set_defaults(run=cmd_remove_factors)
     commands.add_parser(
         "routes", help=cmd_routes.__doc__,
         description=cmd_routes.__doc__ + " ACCESS is anyone, token (any valid bearer token) "

@@ -8,7 +8,13 @@ from swagger_ui_bundle import swagger_ui_path
 from service.errors import NotFound
 
 INITIALIZER = "widget-api-init.js"
-ASSET_TYPES = {".js": "application/javascript", ".css": "text/css", ".png": "image/png"}
+PASSKEY_PAGE = "passkeys.html"  # the passkey page and its script, served beside the UI's assets
+PASSKEY_SCRIPT = "widget-api-passkeys.js"
+ASSET_TYPES = {
+    ".js": "application/javascript", ".css": "text/css", ".png": "image/png",
+    ".html": "text/html; charset=utf-8",
+}
+HERE = Path(__file__).resolve().parent
 
 
 def page(asset) -> str:
@@ -62,8 +68,11 @@ class DocsHandlers:
         self._assets = {
             path.name: path
             for path in Path(bundle_dir).iterdir()
-            if path.suffix in ASSET_TYPES and path.name != "swagger-initializer.js"
+            if path.suffix in ASSET_TYPES and path.suffix != ".html"
+            and path.name != "swagger-initializer.js"
         }
+        self._assets[PASSKEY_PAGE] = HERE / "passkey_page.html"
+        self._assets[PASSKEY_SCRIPT] = HERE / "passkey_page.js"
 
     def openapi_json(self, req, resp):
         """Serve the spec as JSON."""

@@ -75,12 +75,16 @@ class Settings:
     public_url: str | None = None
     database_prepared_statements: bool = True
     metrics_allow_from: tuple = field(default_factory=lambda: LOOPBACK)
+    webauthn_rp_id: str = "localhost"
+    webauthn_origins: tuple = field(default_factory=tuple)  # empty: http(s)://localhost, any port
 
     @classmethod
     def from_env(cls, environ=None) -> "Settings":
         """Build settings from environment variables, refusing unsafe ones."""
         environ = Environment(os.environ if environ is None else environ)
         env = choice(environ, "APP_ENV", PROFILES, "development")
+        public_url = _public_url(environ.get("PUBLIC_URL", ""))
+        rp_id, origins = _webauthn(env, environ, public_url)
         return cls(
             env=env,
             database_url=_database_url(environ.get("DATABASE_URL") or default_database_url()),
@@ -109,13 +113,15 @@ class Settings:
             ),
             auth_rate_limit=_rate_limit(environ.get("AUTH_RATE_LIMIT"), cls.auth_rate_limit),
             trusted_proxies=_networks(environ.get("TRUSTED_PROXIES", ""), "TRUSTED_PROXIES"),
-            public_url=_public_url(environ.get("PUBLIC_URL", "")),
+            public_url=public_url,
             database_prepared_statements=choice(
                 environ, "DATABASE_PREPARED_STATEMENTS", ("on", "off"), "on"
             ) == "on",
             metrics_allow_from=_networks(
                 environ.get("METRICS_ALLOW_FROM", ",".join(map(str, LOOPBACK))), "METRICS_ALLOW_FROM"
             ),
+            webauthn_rp_id=rp_id,
+            webauthn_origins=origins,
         )
 
 
@@ -311,3 +317,31 @@ def _cors_origins(env: str, raw: str | None) -> tuple:
     if "*" in origins and (len(origins) > 1 or env == "production"):
         raise ConfigError("CORS_ORIGINS may be * only alone, and never in production")
     return origins
+
+
+def _webauthn(env: str, environ, public_url: str | None) -> tuple[str, tuple]:
+    """The passkeys' relying party id and the origins ceremonies may come from.
+
+    Defaults: PUBLIC_URL's host and origin; without it `localhost` and any
+    http(s)://localhost port (an empty tuple). Every origin's host must be the
+    RP ID or end in `.` and it, or no browser would sign for it: in production
+    a mismatch stops the service, elsewhere it is a warning.
+    """
+    default_rp = urlsplit(public_url).hostname if public_url else "localhost"
+    rp_id = (environ.get("WEBAUTHN_RP_ID") or default_rp).strip().lower().rstrip(".")
+    if not re.fullmatch(r"[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?", rp_id):
+        raise ConfigError(f"WEBAUTHN_RP_ID must be a host name like example.com, not {rp_id!r}")
+    raw = environ.get("WEBAUTHN_ORIGINS", "")
+    origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+    if not origins and public_url:
+        origins = (public_url,)
+    for origin in origins:
+        if not ORIGIN.fullmatch(origin) or origin == "*":
+            raise ConfigError(f"WEBAUTHN_ORIGINS: {origin!r} is not an origin like https://app.example.com")
+        host = urlsplit(origin).hostname or ""
+        if host != rp_id and not host.endswith("." + rp_id):
+            mismatch = f"WEBAUTHN_ORIGINS: {origin!r} is not on WEBAUTHN_RP_ID {rp_id!r}"
+            if env == "production":
+                raise ConfigError(mismatch + ": passkeys could never sign in from it")
+            log.warning("%s: passkeys will not work from it", mismatch)
+    return rp_id, origins

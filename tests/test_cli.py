@@ -329,3 +329,27 @@ def test_a_database_that_cannot_be_reached_is_one_error_line():
     assert result.returncode == 1
     [line] = result.stderr.splitlines()
     assert line.startswith("error: the database cannot be reached: ")
+
+
+def test_remove_factors_takes_every_second_factor_of_a_user_and_logs_an_audit_record(cli_env):
+    from service.db.models import Passkey, RecoveryCode, Totp
+
+    run, database = cli_env
+    bind(database)
+    user = User.create(email="lost@example.com", password_hash="x")
+    Totp.create(user=user, sealed_secret="k.x", confirmed_at=utcnow(), last_step=1)
+    RecoveryCode.create(user=user, code_hash="a" * 64)
+    Passkey.create(user=user, credential_id="AQID", public_key="AQID", name="Phone")
+
+    result = run("remove-factors", "Lost@Example.com")
+
+    assert result.returncode == 0, result.stderr
+    assert "TOTP 1, 1 recovery code(s), 1 passkey(s)" in result.stdout
+    assert '"audit: every second factor of user' in result.stdout
+    assert (Totp.select().count(), RecoveryCode.select().count(), Passkey.select().count()) == (0, 0, 0)
+
+
+def test_remove_factors_of_an_unknown_user_fails_naming_it(cli_env):
+    run, _ = cli_env
+    result = run("remove-factors", "nobody@example.com")
+    assert result.returncode == 1 and "nobody@example.com" in result.stderr

@@ -60,7 +60,7 @@ def test_upgrade_keeps_users_and_revocations_and_tokens_issued_before_it(databas
     kept, revoked = (tokens.issue(str(user.public_id), False) for _ in range(2))
     accounts.revoke(tokens.decode(revoked).token_id, tokens.decode(revoked).accepted_until)
 
-    assert migrate(database) == ["0004_sessions", "0005_widget_total"]
+    assert migrate(database) == ["0004_sessions", "0005_widget_total", "0007_second_factor"]
 
     client = falcon.testing.TestClient(create_app(settings, database))
     assert client.simulate_get("/api/v1/auth/user", headers=bearer(kept)).status_code == 200

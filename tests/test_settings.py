@@ -217,3 +217,23 @@ def test_metrics_are_allowed_from_this_host_only_by_default():
 def test_a_malformed_metrics_allow_from_is_refused_naming_it():
     with pytest.raises(ConfigError, match="METRICS_ALLOW_FROM"):
         Settings.from_env({"METRICS_ALLOW_FROM": "10.0.0.0/8, monitoring.internal"})
+
+
+def test_passkeys_default_to_the_public_url_or_localhost():
+    public = Settings.from_env({"PUBLIC_URL": "https://api.example.com", "SECRET_KEY": STRONG})
+    assert (public.webauthn_rp_id, public.webauthn_origins) == ("api.example.com", ("https://api.example.com",))
+    local = Settings.from_env({"SECRET_KEY": STRONG})
+    assert (local.webauthn_rp_id, local.webauthn_origins) == ("localhost", ())
+
+
+def test_a_passkey_origin_under_the_rp_id_is_accepted():
+    settings = Settings.from_env({"APP_ENV": "production", "SECRET_KEY": STRONG,
+                                  "WEBAUTHN_RP_ID": "example.com",
+                                  "WEBAUTHN_ORIGINS": "https://app.example.com,https://example.com"})
+    assert settings.webauthn_origins == ("https://app.example.com", "https://example.com")
+
+
+def test_a_passkey_origin_off_the_rp_id_stops_production_naming_both():
+    with pytest.raises(ConfigError, match="WEBAUTHN_ORIGINS: 'https://evil.test' is not on WEBAUTHN_RP_ID 'example.com'"):
+        Settings.from_env({"APP_ENV": "production", "SECRET_KEY": STRONG, "WEBAUTHN_RP_ID": "example.com",
+                           "WEBAUTHN_ORIGINS": "https://evil.test"})

@@ -10,17 +10,24 @@ from service.auth.passwords import Passwords
 from service.auth.throttle import Throttle
 from service.auth.tokens import Tokens
 from service.clock import clock
+from service.mfa.gate import require_second_factor
+from service.mfa.handlers import MfaHandlers, PasskeyHandlers
+from service.mfa.passkeys import Passkeys, Relying
+from service.mfa.sealed import Sealer
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-class AuthHandlers:
+class AuthHandlers(MfaHandlers, PasskeyHandlers):
     """auth.* operations."""
 
     def __init__(
         self, tokens: Tokens, passwords: Passwords, throttle: Throttle, trusted_proxies=(),
-        refresh_seconds: int = 60,
+        refresh_seconds: int = 60, sealer: Sealer | None = None,
+        passkey_rules: Passkeys | None = None,
     ):
+        self.sealer = sealer or Sealer(tokens.secret)
+        self.passkey_rules = passkey_rules or Passkeys(Relying("localhost", ()))
         self.tokens = tokens
         self.passwords = passwords
         self.throttle = throttle
@@ -40,6 +47,7 @@ class AuthHandlers:
         with metrics.login_attempt():
             address = self._count_attempt(req, resp)
             user = accounts.log_in(body["email"], body["password"], self.passwords, self.throttle, address)
+        require_second_factor(user, address)
         self._start_session(req, resp, user, "successfully logged in", 200)
 
     def refresh(self, req, resp):

@@ -91,3 +91,68 @@ class RefreshToken(BaseModel):
 
     class Meta:
         table_name = "refresh_tokens"
+
+
+class Totp(BaseModel):
+    """A user's TOTP secret, sealed (service/mfa/sealed.py); pending until a code confirms it."""
+
+    user = peewee.ForeignKeyField(User, unique=True, on_delete="CASCADE")
+    sealed_secret = peewee.CharField(max_length=255)
+    confirmed_at = peewee.DateTimeField(null=True)
+    last_step = peewee.BigIntegerField(null=True)  # the newest time step accepted: never again
+
+    class Meta:
+        table_name = "mfa_totp"
+
+
+class RecoveryCode(BaseModel):
+    """One single-use recovery code, stored only as its SHA-256."""
+
+    user = peewee.ForeignKeyField(User, on_delete="CASCADE", index=True)
+    code_hash = peewee.CharField(max_length=64, unique=True)
+    used_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "mfa_recovery_codes"
+
+
+class MfaToken(BaseModel):
+    """A login's password step done, awaiting its second factor; stored only as its SHA-256."""
+
+    token_hash = peewee.CharField(max_length=64, unique=True)
+    user = peewee.ForeignKeyField(User, on_delete="CASCADE")
+    address_family = peewee.SmallIntegerField()  # 4 or 6 (0: unknown), the client's at login
+    expires_at = peewee.DateTimeField(index=True)
+    spent_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "mfa_tokens"
+
+
+class Passkey(BaseModel):
+    """A WebAuthn credential: its id, public key (COSE) and signature counter."""
+
+    public_id = peewee.UUIDField(unique=True, default=uuid.uuid4)
+    user = peewee.ForeignKeyField(User, on_delete="CASCADE", index=True)
+    credential_id = peewee.CharField(max_length=1400, unique=True)  # base64url, at most 1023 bytes
+    public_key = peewee.TextField()  # base64url of the COSE key
+    sign_count = peewee.BigIntegerField(default=0)
+    name = peewee.CharField(max_length=64)
+    created_at = peewee.DateTimeField(default=utcnow)
+    last_used_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "passkeys"
+
+
+class Ceremony(BaseModel):
+    """A WebAuthn challenge handed out: single use, short-lived, maybe bound to one user."""
+
+    public_id = peewee.UUIDField(unique=True, default=uuid.uuid4)
+    kind = peewee.CharField(max_length=16)  # registration or authentication
+    user = peewee.ForeignKeyField(User, on_delete="CASCADE", null=True)
+    challenge = peewee.CharField(max_length=128)  # base64url
+    expires_at = peewee.DateTimeField(index=True)
+
+    class Meta:
+        table_name = "webauthn_ceremonies"

@@ -139,8 +139,9 @@ def test_request_verdicts_match_openapi_core(operation, mode):
     def check(case):
         query = {k: v for k, v in (case.query or {}).items()}
         path_params = {k: str(v) for k, v in (case.path_parameters or {}).items()}
-        media_type = case.media_type if op.request_body else None
-        data = _encode(case.body, media_type) if op.request_body else b""
+        sent = op.request_body and type(case.body).__name__ != "NotSet"  # an optional body left out
+        media_type = case.media_type if sent else None
+        data = _encode(case.body, media_type) if sent else b""
         path = op.path
         for name, value in path_params.items():
             path = path.replace("{" + name + "}", value)

@@ -1,0 +1,1 @@
+"""The second factor: TOTP, recovery codes, MFA tokens, passkeys."""
