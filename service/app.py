@@ -16,6 +16,7 @@ from service.db.connection import (
     open_database,
 )
 from service.docs import DocsHandlers
+from service.idempotency.middleware import Idempotency
 from service.ops import MetricsGate, OpsHandlers, Scrapers
 from service.public_urls import PublicUrls
 from service.settings import Settings
@@ -79,6 +80,7 @@ def create_app(
             "ops": OpsHandlers(database, scrapers),
             "docs": DocsHandlers(spec),
         },
+        wrap=Idempotency(settings.idempotency_key_expire_seconds, settings.trusted_proxies).wrap,
     )
     return app
 

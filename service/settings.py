@@ -35,6 +35,7 @@ MIN_SECRET_DISTINCT = 8
 DAY = 24 * 3600
 MAX_TOKEN_SECONDS = 7 * DAY
 MAX_REFRESH_SECONDS = 365 * DAY
+MAX_IDEMPOTENCY_SECONDS = 30 * DAY
 MAX_LEEWAY_SECONDS = 300
 MAX_WINDOW_SECONDS = DAY
 MAX_COUNT = 1_000_000
@@ -75,6 +76,7 @@ class Settings:
     public_url: str | None = None
     database_prepared_statements: bool = True
     metrics_allow_from: tuple = field(default_factory=lambda: LOOPBACK)
+    idempotency_key_expire_seconds: int = DAY
 
     @classmethod
     def from_env(cls, environ=None) -> "Settings":
@@ -115,6 +117,10 @@ class Settings:
             ) == "on",
             metrics_allow_from=_networks(
                 environ.get("METRICS_ALLOW_FROM", ",".join(map(str, LOOPBACK))), "METRICS_ALLOW_FROM"
+            ),
+            idempotency_key_expire_seconds=integer(
+                environ, "IDEMPOTENCY_KEY_EXPIRE_SECONDS", cls.idempotency_key_expire_seconds, 1,
+                MAX_IDEMPOTENCY_SECONDS,
             ),
         )
 
