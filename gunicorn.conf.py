@@ -153,3 +153,10 @@ def post_fork(server, worker):
     from service.db.connection import forget_inherited_connection
 
     forget_inherited_connection()
+
+
+def worker_exit(server, worker):
+    """At shutdown, answer the connections already queued rather than leave them to be reset."""
+    from service.drain import finish_accepted
+
+    finish_accepted(worker)

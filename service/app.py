@@ -16,6 +16,7 @@ from service.db.connection import (
     open_database,
 )
 from service.docs import DocsHandlers
+from service.idempotency.middleware import Idempotency
 from service.mfa.passkeys import Passkeys, Relying
 from service.mfa.sealed import Sealer
 from service.ops import MetricsGate, OpsHandlers, Scrapers
@@ -82,6 +83,7 @@ def create_app(
             "ops": OpsHandlers(database, scrapers),
             "docs": DocsHandlers(spec),
         },
+        wrap=Idempotency(settings.idempotency_key_expire_seconds, settings.trusted_proxies).wrap,
     )
     return app
 

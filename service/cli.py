@@ -21,6 +21,7 @@ from service.db.connection import (
     schema_behind,
 )
 from service.errors import ApiError
+from service.idempotency import keys
 from service.observability import configure_logging
 from service.settings import ConfigError, Settings, integer
 from service.spec.document import load_spec
@@ -81,7 +82,8 @@ def cmd_add_user(settings: Settings, args) -> None:
 
 def cmd_purge_tokens(settings: Settings, args) -> None:
     """Delete revocation entries whose tokens have expired, sessions and refresh tokens no
-    token of theirs can use any more, and throttle counters whose window has ended."""
+    token of theirs can use any more, throttle counters whose window has ended, and
+    stored answers whose idempotency keys have expired."""
     open_migrated(settings)
     purged = accounts.purge_expired(settings.token_leeway_seconds)
     success(f"purged {purged} expired revoked token(s)")
@@ -91,6 +93,7 @@ def cmd_purge_tokens(settings: Settings, args) -> None:
     success(f"purged {ended} ended or expired session(s)")
     success(f"purged {refresh_tokens} spent or expired refresh token(s)")
     success(f"purged {throttle.purge_ended()} ended throttle counter(s)")
+    success(f"purged {keys.purge_expired()} expired idempotency key(s)")
 
 
 def cmd_remove_factors(settings: Settings, args) -> None:

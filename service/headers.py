@@ -16,7 +16,7 @@ DOCS_POLICY = (
 )
 EXPOSED = (
     "Location", "Link", "Total-Count", "Retry-After", "WWW-Authenticate", "X-Request-ID",
-    "RateLimit-Policy", "RateLimit", "ETag",
+    "RateLimit-Policy", "RateLimit", "ETag", "Idempotent-Replayed",
 )
 
 

@@ -35,6 +35,7 @@ MIN_SECRET_DISTINCT = 8
 DAY = 24 * 3600
 MAX_TOKEN_SECONDS = 7 * DAY
 MAX_REFRESH_SECONDS = 365 * DAY
+MAX_IDEMPOTENCY_SECONDS = 30 * DAY
 MAX_LEEWAY_SECONDS = 300
 MAX_WINDOW_SECONDS = DAY
 MAX_COUNT = 1_000_000
@@ -77,6 +78,7 @@ class Settings:
     metrics_allow_from: tuple = field(default_factory=lambda: LOOPBACK)
     webauthn_rp_id: str = "localhost"
     webauthn_origins: tuple = field(default_factory=tuple)  # empty: http(s)://localhost, any port
+    idempotency_key_expire_seconds: int = DAY
 
     @classmethod
     def from_env(cls, environ=None) -> "Settings":
@@ -122,6 +124,10 @@ class Settings:
             ),
             webauthn_rp_id=rp_id,
             webauthn_origins=origins,
+            idempotency_key_expire_seconds=integer(
+                environ, "IDEMPOTENCY_KEY_EXPIRE_SECONDS", cls.idempotency_key_expire_seconds, 1,
+                MAX_IDEMPOTENCY_SECONDS,
+            ),
         )
 
 

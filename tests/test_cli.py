@@ -14,7 +14,7 @@ from playhouse.migrations import Migration, Runner
 from service.cli import build_parser
 from service.db.connection import MIGRATIONS_DIR, bind, open_database
 from service.clock import utcnow
-from service.db.models import AuthThrottle, RefreshToken, RevokedToken, Session, User
+from service.db.models import AuthThrottle, IdempotencyKey, RefreshToken, RevokedToken, Session, User
 from service.spec.document import load_spec
 
 CLI = [sys.executable, "-m", "service.cli"]
@@ -91,16 +91,22 @@ def test_purge_tokens_also_purges_sessions_refresh_tokens_and_throttle_counters(
     RefreshToken.create(token_hash="c" * 64, session=going, expires_at=now + timedelta(hours=1))
     AuthThrottle.create(key="address:old", hits=3, window_ends_at=long_ago)
     AuthThrottle.create(key="address:live", hits=3, window_ends_at=now + timedelta(hours=1))
+    for key, expires_at in (("old", long_ago), ("live", now + timedelta(hours=1))):
+        IdempotencyKey.create(
+            scope="user:x", key=key, fingerprint="f" * 64, status=201, body="{}", expires_at=expires_at
+        )
     result = run("purge-tokens")
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[1:] == [
         "purged 1 ended or expired session(s)",
         "purged 2 spent or expired refresh token(s)",
         "purged 1 ended throttle counter(s)",
+        "purged 1 expired idempotency key(s)",
     ]
     assert {s.id for s in Session.select()} == {just_ended.id, going.id}
     assert [t.token_hash for t in RefreshToken.select()] == ["c" * 64]
     assert [t.key for t in AuthThrottle.select()] == ["address:live"]
+    assert [k.key for k in IdempotencyKey.select()] == ["live"]
 
 
 @pytest.mark.parametrize("command", ["migrate", "add-user", "purge-tokens", "serve"])

@@ -156,3 +156,21 @@ class Ceremony(BaseModel):
 
     class Meta:
         table_name = "webauthn_ceremonies"
+class IdempotencyKey(BaseModel):
+    """The first complete answer to a request that carried an Idempotency-Key, kept for its
+    retries; one per caller (`scope`) and key."""
+
+    scope = peewee.CharField(max_length=100)  # "user:<public_id>" or "address:<client address>"
+    key = peewee.CharField(max_length=255)
+    fingerprint = peewee.CharField(max_length=64)  # method, path and the body as parsed
+    status = peewee.IntegerField()
+    location = peewee.TextField(null=True)
+    etag = peewee.CharField(max_length=64, null=True)
+    content_type = peewee.CharField(max_length=128, null=True)
+    body = peewee.TextField()  # the body as sent, UTF-8 JSON
+    created_at = peewee.DateTimeField(default=utcnow)
+    expires_at = peewee.DateTimeField(index=True)
+
+    class Meta:
+        table_name = "idempotency_keys"
+        indexes = ((("scope", "key"), True),)

@@ -62,13 +62,15 @@ def bind_handlers(operations, groups: dict) -> dict:
     return bound
 
 
-def add_routes(app: falcon.App, spec, groups: dict) -> None:
-    """Add one Falcon route per spec path."""
+def add_routes(app: falcon.App, spec, groups: dict, wrap=None) -> None:
+    """Add one Falcon route per spec path; `wrap(op, handler)`, if given, may put a handler
+    inside behaviour the operation's spec asks for."""
     bound = bind_handlers(spec.operations, groups)
+    wrap = wrap or (lambda op, handler: handler)
     for path, operations in spec.by_path().items():
         if "HEAD" in operations and "GET" not in operations:
             raise StartupError(f"{path}: a head operation without a get to answer it")
-        handlers = {method: bound[op.id] for method, op in operations.items() if method != "HEAD"}
+        handlers = {method: wrap(op, bound[op.id]) for method, op in operations.items() if method != "HEAD"}
         if "HEAD" in operations:
             handlers["HEAD"] = handlers["GET"]
         app.add_route(path, PathResource(operations, handlers))

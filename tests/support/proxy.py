@@ -21,6 +21,7 @@ class TcpProxy:
         self._lock = threading.Lock()
         self._open: set = set()
         self._listener = None
+        self._cut_after: bytes | None = None
         self._listen()
 
     @property
@@ -41,6 +42,14 @@ class TcpProxy:
             self._close_open()
             if self._listener is None:
                 self._listen()
+
+    def cut_after(self, marker: bytes, then: int = 0) -> None:
+        """Forward the next message to the database that contains `marker` and the `then`
+        messages after it, then cut before any answer comes back: the database does what it
+        was asked, the service never hears so. (A prepared COMMIT no longer names itself on
+        the wire: mark the statement before it and forward one more.)"""
+        with self._lock:
+            self._cut_after, self._then = marker, then
 
     def restore(self) -> None:
         """Forward again, on the same port."""
@@ -93,16 +102,35 @@ class TcpProxy:
                 upstream.close()
                 return
             self._open.add(upstream)
-        for source, sink in ((client, upstream), (upstream, client)):
-            threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+        for source, sink, outbound in ((client, upstream, True), (upstream, client, False)):
+            threading.Thread(target=self._pump, args=(source, sink, outbound), daemon=True).start()
 
-    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+    def _pump(self, source: socket.socket, sink: socket.socket, outbound: bool = False) -> None:
         try:
             while chunk := source.recv(65536):
                 sink.sendall(chunk)
+                if outbound and self._cut_after is not None and self._seen(chunk):
+                    with self._lock:
+                        self.mode = DOWN
+                        self._close_open()
+                    return
         except OSError:
             pass
         self._drop(source, sink)
+
+    def _seen(self, chunk: bytes) -> bool:
+        """Whether `chunk` is the last message to forward before the cut."""
+        with self._lock:
+            if self._cut_after and self._cut_after in chunk:
+                self._cut_after = b""  # seen: count down the messages after it
+            elif self._cut_after != b"":
+                return False
+            elif self._then:
+                self._then -= 1
+            if self._then:
+                return False
+            self._cut_after = None
+            return True
 
     def _drop(self, *sockets) -> None:
         with self._lock:
