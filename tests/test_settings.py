@@ -217,3 +217,20 @@ def test_metrics_are_allowed_from_this_host_only_by_default():
 def test_a_malformed_metrics_allow_from_is_refused_naming_it():
     with pytest.raises(ConfigError, match="METRICS_ALLOW_FROM"):
         Settings.from_env({"METRICS_ALLOW_FROM": "10.0.0.0/8, monitoring.internal"})
+
+
+@pytest.mark.parametrize(
+    "url,hint",
+    [("sqlite:widget.db", "write sqlite:///widget.db"),
+     ("sqlite:/srv/widget.db", "write sqlite:////srv/widget.db"),
+     ("sqlite://widget.db", "write sqlite:///widget.db"),
+     ("sqlite:///tmp/widget.db", "for the absolute path '/tmp/widget.db' write sqlite:////tmp/widget.db")],
+)
+def test_a_sqlite_url_read_otherwise_than_it_looks_is_refused_showing_the_form_that_works(
+    url, hint, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env({"DATABASE_URL": url})
+    assert hint in str(refused.value)
+    assert str(refused.value).endswith(ACCEPTED_DATABASE_FORMS)
