@@ -11,13 +11,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from service.settings import ConfigError, Settings, choice, integer
+from service.settings import ConfigError, Settings, choice, integer, warn_of_development_key
 
 
 def refuse_bad_settings() -> None:
-    """Stop the master with one `error:` line on a configuration error, before any worker boots."""
+    """Stop the master with one `error:` line on a configuration error, before any worker boots;
+    warn, once for the master and its workers, of the development key."""
     try:
-        Settings.from_env()
+        warn_of_development_key(Settings.from_env())
     except ConfigError as refused:
         sys.exit(f"error: {refused}")
 

@@ -244,10 +244,18 @@ def _secret_key(env: str, value: str, environ: "Environment") -> str:
         )
     if value:
         raise ConfigError(f"SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes long")
-    if not environ.get(DEV_KEY_WARNED):
-        log.warning("SECRET_KEY is not set: using the fixed %s key; never do this in production", env)
-        environ.remember(DEV_KEY_WARNED, "1")
     return DEV_SECRET_KEY
+
+
+def warn_of_development_key(settings: Settings, environ=None) -> None:
+    """Say, once per server and the processes it starts, that tokens are signed with the
+    published development key. Only what signs tokens calls this: the CLI's commands do not."""
+    environ = os.environ if environ is None else environ
+    if settings.secret_key == DEV_SECRET_KEY and not environ.get(DEV_KEY_WARNED):
+        log.warning(
+            "SECRET_KEY is not set: using the fixed %s key; never do this in production", settings.env
+        )
+        environ[DEV_KEY_WARNED] = "1"
 
 
 def _not_obvious(env: str, name: str, key: str) -> str:

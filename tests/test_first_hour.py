@@ -46,3 +46,16 @@ def test_the_two_sqlite_forms_open_exactly_the_file_they_name(checkout, tmp_path
     assert done.returncode == 0, done.stderr
     made = checkout / "data" / "widget.db" if relative else tmp_path / "widget.db"
     assert made.is_file()
+
+
+def test_the_walkthroughs_commands_sign_nothing_and_say_nothing_of_the_development_key(
+    checkout, tmp_path
+):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    said = [cli(checkout, "migrate", env=env), cli(checkout, "routes", env=env),
+            cli(checkout, "add-user", "admin@example.com", "--admin", "--password-stdin",
+                env=env, stdin="a long admin passphrase\n"),
+            cli(checkout, "purge-tokens", env=env)]
+    for done in said:
+        assert done.returncode == 0, done.stderr
+        assert "SECRET_KEY" not in done.stdout + done.stderr

@@ -7,7 +7,7 @@ import pytest
 
 from service.app import create_app
 from service.db.connection import bind
-from service.settings import ConfigError, Settings
+from service.settings import ConfigError, Settings, warn_of_development_key
 from tests.support.databases import empty_tables
 from tests.support.inprocess import bearer, login, random_email, register
 from tests.support.settings import make_settings
@@ -31,17 +31,25 @@ def test_any_profile_refuses_a_short_secret_key():
 
 
 def test_development_without_secret_key_uses_the_fixed_key_with_a_warning(caplog):
-    settings = Settings.from_env({})
+    environ = {}
+    settings = Settings.from_env(environ)
     assert settings.env == "development"
     assert len(settings.secret_key) >= 32
+    assert "SECRET_KEY is not set" not in caplog.text  # reading settings signs nothing
+    warn_of_development_key(settings, environ)
     assert "SECRET_KEY is not set" in caplog.text
 
 
 def test_fixed_key_warning_is_given_once_to_an_environment_and_what_it_starts(caplog):
     environ = {}
-    Settings.from_env(environ)
-    Settings.from_env(environ)
+    warn_of_development_key(Settings.from_env(environ), environ)
+    warn_of_development_key(Settings.from_env(environ), environ)
     assert caplog.text.count("SECRET_KEY is not set") == 1
+
+
+def test_no_warning_with_a_key_of_ones_own(caplog):
+    warn_of_development_key(Settings.from_env({"SECRET_KEY": STRONG}), {})
+    assert "SECRET_KEY is not set" not in caplog.text
 
 
 @pytest.mark.parametrize("env,seconds", [("production", 3600), ("development", 900), ("testing", 5)])
