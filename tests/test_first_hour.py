@@ -1,8 +1,15 @@
 """What a new user meets in a fresh checkout: database URLs, the development key, the CLI."""
 
+import os
+import socket
+import subprocess
+import time
+
 import pytest
+import requests
 
 from tests.support.checkout import cli, fresh_checkout
+from tests.support.gunicorn import free_port
 
 
 @pytest.fixture(scope="module")
@@ -59,3 +66,77 @@ def test_the_walkthroughs_commands_sign_nothing_and_say_nothing_of_the_developme
     for done in said:
         assert done.returncode == 0, done.stderr
         assert "SECRET_KEY" not in done.stdout + done.stderr
+
+
+def serve_env(tmp_path, **extra) -> dict:
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("SECRET_KEY", "APP_ENV", "DATABASE_URL", "PROMETHEUS_MULTIPROC_DIR")
+           and not key.startswith("WIDGET_API_")}
+    (tmp_path / "tmp").mkdir(exist_ok=True)
+    env.update(HOST="127.0.0.1", WEB_CONCURRENCY="1", TMPDIR=str(tmp_path / "tmp"), **extra)
+    return env
+
+
+def test_serve_on_a_taken_port_says_so_first_and_how_to_choose_another(checkout, tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            ["bash", "scripts/serve"], cwd=checkout, env=serve_env(tmp_path, PORT=str(port)),
+            capture_output=True, text=True, timeout=120, check=False,
+        )
+    assert done.returncode != 0
+    output = done.stdout + done.stderr
+    lines = output.splitlines()
+    assert len(lines) == 1, output
+    assert lines[0].startswith(f"error: port {port} is already in use") and "PORT=" in lines[0]
+    assert "Serving" not in output and "Errno" not in output
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_serve_with_a_mistyped_port_says_only_that(checkout, tmp_path):
+    done = subprocess.run(
+        ["bash", "scripts/serve"], cwd=checkout, env=serve_env(tmp_path, PORT="80o3"),
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode != 0
+    assert (done.stdout + done.stderr).splitlines() == [
+        "error: PORT must be a whole number from 1 to 65535, not '80o3'"
+    ]
+
+
+def test_gunicorn_that_cannot_bind_leaves_no_metrics_directory(checkout, tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [str(checkout / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py"], cwd=checkout,
+            env=serve_env(tmp_path, PORT=str(port)), capture_output=True, text=True, timeout=60,
+            check=False,
+        )
+    assert done.returncode != 0
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_serve_says_serving_once_it_listens_and_warns_of_the_key_once(checkout, tmp_path):
+    port = free_port()
+    serving = subprocess.Popen(
+        ["bash", "scripts/serve"], cwd=checkout, env=serve_env(tmp_path, PORT=str(port)),
+        text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    try:
+        for _ in range(600):
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/health", timeout=2).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.1)
+    finally:
+        serving.terminate()
+        output = serving.communicate(timeout=60)[0]
+    assert output.count(f"Serving http://localhost:{port} ") == 1, output
+    assert output.index("Listening at") < output.index("Serving")
+    assert output.count("SECRET_KEY is not set") == 1
+    assert list((tmp_path / "tmp").iterdir()) == []
