@@ -140,3 +140,25 @@ def test_serve_says_serving_once_it_listens_and_warns_of_the_key_once(checkout, 
     assert output.index("Listening at") < output.index("Serving")
     assert output.count("SECRET_KEY is not set") == 1
     assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_routes_say_the_metrics_are_limited_by_address(checkout):
+    done = cli(checkout, "routes")
+    row = next(line for line in done.stdout.splitlines() if " ops.metrics " in line)
+    assert row.split()[-1] == "METRICS_ALLOW_FROM"
+    assert "anyone" not in row
+
+
+def test_mock_without_the_test_extras_names_the_projects_install_step(checkout, tmp_path):
+    """A Python without connexion: the service's own dependencies only."""
+    hidden = tmp_path / "no_connexion"
+    hidden.mkdir()
+    (hidden / "sitecustomize.py").write_text(  # connexion looks absent, as it is without them
+        "import importlib.util\n"
+        "found = importlib.util.find_spec\n"
+        "importlib.util.find_spec = lambda name, *rest: None if name == 'connexion' "
+        "else found(name, *rest)\n"
+    )
+    done = cli(checkout, "mock", env={"PYTHONPATH": str(hidden)})
+    assert done.returncode == 1
+    assert done.stderr.strip() == "error: the mock server needs the test extras: bash scripts/install test"
