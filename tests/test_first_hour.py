@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from tests.support.checkout import cli, fresh_checkout
+from tests.support.checkout import ROOT
 from tests.support.gunicorn import free_port
 
 
@@ -162,3 +163,26 @@ def test_mock_without_the_test_extras_names_the_projects_install_step(checkout, 
     done = cli(checkout, "mock", env={"PYTHONPATH": str(hidden)})
     assert done.returncode == 1
     assert done.stderr.strip() == "error: the mock server needs the test extras: bash scripts/install test"
+
+
+README = (ROOT / "README.md").read_text()
+
+
+def test_before_you_start_names_promtool():
+    before = README.split("## Before you start")[1].split("\n## ")[0]
+    assert "promtool" in before and "`prometheus`" in before
+
+
+def test_conditional_requests_are_documented_outside_the_readme_steps():
+    clients = (ROOT / "docs" / "clients.md").read_text()
+    section = clients.split("## Conditional requests")[1]
+    for rule in ("If-None-Match", "If-Match", "304", "412", "If-None-Match: *", "POST /api/v1/widgets"):
+        assert rule in section, rule
+
+
+def test_step_13_gives_a_command_for_each_user_operation_and_the_last_administrator_409():
+    step = README.split("# 13.")[1].split("# 14.")[0]
+    assert "curl -s $API/users/$USER_ID" in step  # show
+    assert '\'{"admin": true}\'' in step and '\'{"admin": false}\'' in step
+    assert "-X DELETE $API/users/" in step
+    assert "409" in step and "There must always be at least one administrator" in step
