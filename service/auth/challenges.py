@@ -6,6 +6,7 @@ USERS_REALM = "registered_users@widget-api"
 ADMINS_REALM = "admin_users@widget-api"
 NOT_ADMIN = "You are not an administrator"
 BLACKLISTED = "Token blacklisted. Please log in again."
+SESSION_ENDED = "Token blacklisted: its session has ended. Please log in again."
 NOT_BEARER = "Unauthorized: send the token in the Bearer scheme (Authorization: Bearer <token>)"
 
 

@@ -1,7 +1,13 @@
 """Bearer-token authentication for every operation the spec marks as secured."""
 
 from service.auth import accounts
-from service.auth.challenges import BLACKLISTED, NOT_BEARER, not_admin, unauthorized
+from service.auth.challenges import (
+    BLACKLISTED,
+    NOT_BEARER,
+    SESSION_ENDED,
+    not_admin,
+    unauthorized,
+)
 from service.auth.tokens import INVALID, TokenError, Tokens
 from service.spec.routing import operation_of
 
@@ -48,7 +54,8 @@ class AuthMiddleware:
             raise unauthorized(refused.message, refused_token=True) from None
         user, revoked = accounts.token_holder(claims.token_id, claims.subject, claims.session_id)
         if revoked:
-            raise unauthorized(BLACKLISTED, refused_token=True)
+            ended = revoked == accounts.SESSION_ENDED
+            raise unauthorized(SESSION_ENDED if ended else BLACKLISTED, refused_token=True)
         if user is None:
             raise unauthorized(INVALID, refused_token=True)
         if op.admin_only and not user.admin:
