@@ -186,3 +186,15 @@ def test_step_13_gives_a_command_for_each_user_operation_and_the_last_administra
     assert '\'{"admin": true}\'' in step and '\'{"admin": false}\'' in step
     assert "-X DELETE $API/users/" in step
     assert "409" in step and "There must always be at least one administrator" in step
+
+
+def test_a_json_body_sent_as_a_form_is_told_to_send_content_type_json(client):
+    from tests.support.inprocess import assert_envelope
+    response = client.simulate_post(
+        "/api/v1/auth/register", body='{"email": "user@example.com", "password": "correct horse battery"}',
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert_envelope(response, 400)
+    assert response.json["errors"] == {
+        "body": "the body is a JSON object sent as a form: send it with Content-Type: application/json"
+    }
