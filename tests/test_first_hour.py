@@ -8,8 +8,7 @@ import time
 import pytest
 import requests
 
-from tests.support.checkout import cli, fresh_checkout
-from tests.support.checkout import ROOT
+from tests.support.checkout import ROOT, cli, fresh_checkout
 from tests.support.gunicorn import free_port
 
 
@@ -191,10 +190,11 @@ def test_step_13_gives_a_command_for_each_user_operation_and_the_last_administra
 def test_a_json_body_sent_as_a_form_is_told_to_send_content_type_json(client):
     from tests.support.inprocess import assert_envelope
     response = client.simulate_post(
-        "/api/v1/auth/register", body='{"email": "user@example.com", "password": "correct horse battery"}',
+        "/api/v1/auth/register",
+        body='{"email": "user@example.com", "password": "correct horse battery"}',
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert_envelope(response, 400)
-    assert response.json["errors"] == {
-        "body": "the body is a JSON object sent as a form: send it with Content-Type: application/json"
-    }
+    assert response.json["errors"] == {"body": (
+        "the body is a JSON object sent as a form: send it with Content-Type: application/json"
+    )}
