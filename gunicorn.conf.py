@@ -4,6 +4,7 @@ GUNICORN_CMD_ARGS still overrides anything here. docs/deploy.md explains how
 these numbers fit the database timeouts and a platform's shutdown sequence.
 """
 
+import atexit
 import multiprocessing
 import os
 import shutil
@@ -11,13 +12,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from service.settings import ConfigError, Settings, choice, integer
+from service.settings import ConfigError, Settings, choice, integer, warn_of_development_key
 
 
 def refuse_bad_settings() -> None:
-    """Stop the master with one `error:` line on a configuration error, before any worker boots."""
+    """Stop the master with one `error:` line on a configuration error, before any worker boots;
+    warn, once for the master and its workers, of the development key."""
     try:
-        Settings.from_env()
+        warn_of_development_key(Settings.from_env())
     except ConfigError as refused:
         sys.exit(f"error: {refused}")
 
@@ -112,6 +114,16 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ[METRICS_DIR_MADE] = str(os.getpid())
 
 
+def remove_metrics_directory() -> None:
+    """Remove the metrics directory this master made, and only in that master."""
+    if os.environ.get(METRICS_DIR_MADE) == str(os.getpid()):
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+
+
+# A start that fails (a port taken, say) exits without on_exit: nothing is left behind either.
+atexit.register(remove_metrics_directory)
+
+
 def clear_metrics_directory() -> None:
     """Start from zero: figures left by an earlier run of this instance would be added in."""
     directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
@@ -137,8 +149,17 @@ def child_exit(server, worker):
 
 def on_exit(server):
     """Remove the metrics directory this configuration made."""
-    if os.environ.get(METRICS_DIR_MADE) == str(os.getpid()):
-        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+    remove_metrics_directory()
+
+
+# scripts/serve's "Serving http://..." line: said once gunicorn listens, never before.
+SERVING = "WIDGET_API_SERVING"
+
+
+def when_ready(server):
+    """Tell the person who started the server where it serves, now that it does."""
+    if os.environ.get(SERVING):
+        print(os.environ.pop(SERVING), file=sys.stderr, flush=True)
 
 
 def post_fork(server, worker):

@@ -21,7 +21,7 @@ from service.mfa.passkeys import Passkeys, Relying
 from service.mfa.sealed import Sealer
 from service.ops import MetricsGate, OpsHandlers, Scrapers
 from service.public_urls import PublicUrls
-from service.settings import Settings
+from service.settings import Settings, warn_of_development_key
 from service.spec.document import load_spec
 from service.spec.middleware import ContractMiddleware
 from service.spec.routing import add_routes
@@ -91,4 +91,6 @@ def create_app(
 def get_app() -> falcon.App:
     """The app as gunicorn serves it: settings from the environment."""
     observability.configure_logging()
-    return create_app(Settings.from_env())
+    settings = Settings.from_env()
+    warn_of_development_key(settings)  # said already, and so silent here, under gunicorn.conf.py
+    return create_app(settings)

@@ -132,8 +132,15 @@ def cmd_routes(settings: Settings, args) -> None:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
 
 
+# The one operation limited by the caller's address rather than a token (service/ops.py).
+ADDRESS_LIMITED = {"ops.metrics": "METRICS_ALLOW_FROM"}
+
+
 def access(op) -> str:
-    """Who may call an operation: anyone, any valid token, or an admin's token."""
+    """Who may call an operation: anyone, any valid token, an admin's token, or the addresses
+    a setting names."""
+    if op.id in ADDRESS_LIMITED:
+        return ADDRESS_LIMITED[op.id]
     if op.admin_only:
         return "admin"
     return "token" if op.secured else "anyone"
@@ -155,7 +162,7 @@ def cmd_serve(settings: Settings, args) -> None:
 def cmd_mock(settings: Settings, args) -> None:
     """Serve the spec's examples on a port, for client developers (connexion's mock server)."""
     if importlib.util.find_spec("connexion") is None:
-        raise CommandError("the mock server needs the test extras (pip install -e '.[test]')")
+        raise CommandError("the mock server needs the test extras: bash scripts/install test")
     port = args.port or integer(os.environ, "PORT", 8080, 1, 65535)
     command = [sys.executable, "-m", "service.mock", "--host", args.host, "--port", str(port)]
     os.execv(sys.executable, command)
@@ -213,7 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "routes", help=cmd_routes.__doc__,
         description=cmd_routes.__doc__ + " ACCESS is anyone, token (any valid bearer token) "
-        "or admin (an administrator's token).",
+        "admin (an administrator's token) or METRICS_ALLOW_FROM (the addresses that setting "
+        "allows, this host by default).",
         epilog="example: widget-api routes | grep admin",
     ).set_defaults(run=cmd_routes)
     mock = commands.add_parser(

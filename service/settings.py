@@ -40,6 +40,11 @@ MAX_LEEWAY_SECONDS = 300
 MAX_WINDOW_SECONDS = DAY
 MAX_COUNT = 1_000_000
 DATABASE_FORMS = "sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/NAME"
+# The one SQLite convention: three slashes, then the path, which may itself start with one.
+SQLITE_FORMS = (
+    "sqlite:/// then the path: sqlite:///widget.db in the working directory, "
+    "sqlite:////var/lib/widget-api/app.db for an absolute path"
+)
 POSTGRES_DRIVERS = ("psycopg2", "psycopg")
 # Who may scrape /metrics unless METRICS_ALLOW_FROM says otherwise: this host only.
 LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
@@ -199,12 +204,7 @@ def _database_url(url: str) -> str:
         raise refuse(f"is malformed ({malformed})") from None
     scheme = parts.scheme.lower()
     if scheme == "sqlite":
-        path = parts.path[1:]
-        if parts.netloc or not path or path == ":memory:":
-            raise refuse(f"{url!r} names no database file (three slashes, then the path)")
-        directory = str(Path(path).resolve().parent)
-        if not Path(directory).is_dir():
-            raise refuse(f"{url!r}: the directory {directory!r} does not exist")
+        _sqlite_file(url, parts, refuse)
     elif scheme in ("postgresql", "postgres"):
         if not parts.path.strip("/"):
             raise refuse(f"{_without_password(url)!r} names no database")
@@ -215,6 +215,30 @@ def _database_url(url: str) -> str:
     else:
         raise refuse(f"{_without_password(url)!r} has no scheme")
     return url
+
+
+def _sqlite_file(url: str, parts, refuse) -> None:
+    """Refuse a SQLite URL that would not open the file its writer meant (SQLITE_FORMS).
+
+    `sqlite:` and `sqlite:/` forms are refused rather than guessed at: read the usual
+    way they drop the path's first character or its leading slash.
+    """
+    path = parts.path[1:] if url[len(parts.scheme):].startswith("://") else ""
+    if not path or parts.netloc or path == ":memory:":
+        meant = (parts.netloc + parts.path).lstrip("/") if parts.path != "/:memory:" else ""
+        if parts.path.startswith("/") and not url[len(parts.scheme):].startswith("://"):
+            raise refuse(
+                f"{url!r} would open {meant!r} in the working directory: for {parts.path!r} "
+                f"write sqlite:///{parts.path} (for {meant!r} there, sqlite:///{meant})"
+            )
+        example = f"write sqlite:///{meant}; " if meant else ""
+        raise refuse(f"{url!r} names no database file ({example}{SQLITE_FORMS})")
+    directory = Path(path).resolve().parent
+    if not directory.is_dir():
+        hint = ""
+        if not path.startswith("/") and Path("/" + path).parent.is_dir():
+            hint = f" (for the absolute path '/{path}' write sqlite:////{path})"
+        raise refuse(f"{url!r}: the directory {str(directory)!r} does not exist{hint}")
 
 
 def _without_password(url: str) -> str:
@@ -232,10 +256,18 @@ def _secret_key(env: str, value: str, environ: "Environment") -> str:
         )
     if value:
         raise ConfigError(f"SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes long")
-    if not environ.get(DEV_KEY_WARNED):
-        log.warning("SECRET_KEY is not set: using the fixed %s key; never do this in production", env)
-        environ.remember(DEV_KEY_WARNED, "1")
     return DEV_SECRET_KEY
+
+
+def warn_of_development_key(settings: Settings, environ=None) -> None:
+    """Say, once per server and the processes it starts, that tokens are signed with the
+    published development key. Only what signs tokens calls this: the CLI's commands do not."""
+    environ = os.environ if environ is None else environ
+    if settings.secret_key == DEV_SECRET_KEY and not environ.get(DEV_KEY_WARNED):
+        log.warning(
+            "SECRET_KEY is not set: using the fixed %s key; never do this in production", settings.env
+        )
+        environ[DEV_KEY_WARNED] = "1"
 
 
 def _not_obvious(env: str, name: str, key: str) -> str:

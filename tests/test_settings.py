@@ -7,7 +7,7 @@ import pytest
 
 from service.app import create_app
 from service.db.connection import bind
-from service.settings import ConfigError, Settings
+from service.settings import ConfigError, Settings, warn_of_development_key
 from tests.support.databases import empty_tables
 from tests.support.inprocess import bearer, login, random_email, register
 from tests.support.settings import make_settings
@@ -31,17 +31,25 @@ def test_any_profile_refuses_a_short_secret_key():
 
 
 def test_development_without_secret_key_uses_the_fixed_key_with_a_warning(caplog):
-    settings = Settings.from_env({})
+    environ = {}
+    settings = Settings.from_env(environ)
     assert settings.env == "development"
     assert len(settings.secret_key) >= 32
+    assert "SECRET_KEY is not set" not in caplog.text  # reading settings signs nothing
+    warn_of_development_key(settings, environ)
     assert "SECRET_KEY is not set" in caplog.text
 
 
 def test_fixed_key_warning_is_given_once_to_an_environment_and_what_it_starts(caplog):
     environ = {}
-    Settings.from_env(environ)
-    Settings.from_env(environ)
+    warn_of_development_key(Settings.from_env(environ), environ)
+    warn_of_development_key(Settings.from_env(environ), environ)
     assert caplog.text.count("SECRET_KEY is not set") == 1
+
+
+def test_no_warning_with_a_key_of_ones_own(caplog):
+    warn_of_development_key(Settings.from_env({"SECRET_KEY": STRONG}), {})
+    assert "SECRET_KEY is not set" not in caplog.text
 
 
 @pytest.mark.parametrize("env,seconds", [("production", 3600), ("development", 900), ("testing", 5)])
@@ -237,3 +245,20 @@ def test_a_passkey_origin_off_the_rp_id_stops_production_naming_both():
     with pytest.raises(ConfigError, match="WEBAUTHN_ORIGINS: 'https://evil.test' is not on WEBAUTHN_RP_ID 'example.com'"):
         Settings.from_env({"APP_ENV": "production", "SECRET_KEY": STRONG, "WEBAUTHN_RP_ID": "example.com",
                            "WEBAUTHN_ORIGINS": "https://evil.test"})
+
+
+@pytest.mark.parametrize(
+    "url,hint",
+    [("sqlite:widget.db", "write sqlite:///widget.db"),
+     ("sqlite:/srv/widget.db", "write sqlite:////srv/widget.db"),
+     ("sqlite://widget.db", "write sqlite:///widget.db"),
+     ("sqlite:///tmp/widget.db", "for the absolute path '/tmp/widget.db' write sqlite:////tmp/widget.db")],
+)
+def test_a_sqlite_url_read_otherwise_than_it_looks_is_refused_showing_the_form_that_works(
+    url, hint, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env({"DATABASE_URL": url})
+    assert hint in str(refused.value)
+    assert str(refused.value).endswith(ACCEPTED_DATABASE_FORMS)

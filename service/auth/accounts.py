@@ -102,10 +102,17 @@ _TOKEN_HOLDER = Prepared(
 )
 
 
+# Why token_holder refuses a token; both are true values, and False means it is accepted.
+REVOKED = "revoked"
+SESSION_ENDED = "session ended"
+
+
 def token_holder(
     token_id: str, public_id: str, session_id: str | None = None
-) -> tuple[User | None, bool]:
-    """The user a token names and whether the token is refused: revoked, or its session ended.
+) -> tuple[User | None, str | bool]:
+    """The user a token names and whether the token is refused: REVOKED (logged out), or
+    SESSION_ENDED (its session was ended otherwise: a refresh token spent twice, a password
+    change, an end from another session).
 
     One indexed query per request. A token without a session (issued before
     sessions existed) is checked against the revocation table alone.
@@ -124,7 +131,9 @@ def token_holder(
         admin=User.admin.python_value(admin),
         registered_on=User.registered_on.python_value(registered_on),
     )
-    return user, bool(revoked) or (session_id is not None and not session_going)
+    if revoked:
+        return user, REVOKED
+    return user, SESSION_ENDED if session_id is not None and not session_going else False
 
 
 def is_revoked(token_id: str) -> bool:

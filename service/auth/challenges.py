@@ -7,6 +7,8 @@ ADMINS_REALM = "admin_users@widget-api"
 NOT_ADMIN = "You are not an administrator"
 BLACKLISTED = "Token blacklisted. Please log in again."
 BAD_CREDENTIALS = "email or password does not match"
+SESSION_ENDED = "Token blacklisted: its session has ended. Please log in again."
+NOT_BEARER = "Unauthorized: send the token in the Bearer scheme (Authorization: Bearer <token>)"
 
 
 def unauthorized(message: str = "Unauthorized", refused_token: bool = False) -> Unauthorized:

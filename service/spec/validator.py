@@ -354,6 +354,12 @@ def _parse(media_type: str, raw: bytes, errors: dict):
         if media_type == JSON or media_type.endswith("+json"):  # merge-patch+json is JSON too
             body = json.loads(text, parse_constant=_not_json)
         else:
+            if _json_object(text):
+                errors[BODY_FIELD] = (
+                    "the body is a JSON object sent as a form: send it with "
+                    "Content-Type: application/json"
+                )
+                return UNREADABLE
             body = read_form(text)
     except UnicodeError:
         errors[BODY_FIELD] = "the body is not valid UTF-8 text"
@@ -372,6 +378,16 @@ def _parse(media_type: str, raw: bytes, errors: dict):
         errors.update(unreadable)
         return UNREADABLE
     return body
+
+
+def _json_object(text: str) -> bool:
+    """Whether a form body is in fact a JSON object (curl -d '{...}' sends a form by default)."""
+    if not text.lstrip().startswith("{"):
+        return False
+    try:
+        return isinstance(json.loads(text), dict)
+    except ValueError:
+        return False
 
 
 def _not_json(constant: str):

@@ -28,6 +28,7 @@ from tests.support.tokens import forge
 
 INVALID_REFRESH = "Invalid refresh token. Please log in again."
 BLACKLISTED = "Token blacklisted. Please log in again."
+SESSION_ENDED = "Token blacklisted: its session has ended. Please log in again."
 NEW_PASSWORD = "a new and longer passphrase"
 
 
@@ -119,7 +120,18 @@ def test_logout_ends_the_session_and_its_refresh_token(client):
     assert client.simulate_post("/api/v1/auth/logout", headers=bearer(second["access_token"])).status_code == 200
     assert_envelope(refresh(client, second["refresh_token"]), 401, INVALID_REFRESH)
     assert_envelope(client.simulate_get("/api/v1/auth/user", headers=bearer(first["access_token"])),
+                    401, SESSION_ENDED)  # the logged-out token itself is BLACKLISTED
+    assert_envelope(client.simulate_get("/api/v1/auth/user", headers=bearer(second["access_token"])),
                     401, BLACKLISTED)
+
+
+def test_after_a_spent_refresh_token_ends_the_session_its_access_token_says_so(client):
+    first = register(client).json
+    refresh(client, first["refresh_token"])
+    assert refresh(client, first["refresh_token"]).status_code == 401  # spent again: leaked
+    response = client.simulate_get("/api/v1/auth/user", headers=bearer(first["access_token"]))
+    assert_envelope(response, 401, SESSION_ENDED)
+    assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
 
 
 def test_sessions_lists_the_callers_active_sessions_newest_first(client):

@@ -21,9 +21,14 @@ def test_missing_token_is_401_unauthorized_with_bare_challenge(client):
     assert response.headers["WWW-Authenticate"] == 'Bearer realm="registered_users@widget-api"'
 
 
-def test_other_authorization_scheme_counts_as_no_token(client):
-    response = client.simulate_get(USER, headers={"Authorization": "Basic dXNlcjpwYXNz"})
-    assert response.json["message"] == "Unauthorized"
+@pytest.mark.parametrize("header", ["Basic dXNlcjpwYXNz", "Token x", "JWT x", "eyJhbGciOi.x.y"])
+def test_other_authorization_scheme_counts_as_no_token_and_says_bearer_is_expected(client, header):
+    response = client.simulate_get(USER, headers={"Authorization": header})
+    assert response.status_code == 401
+    assert response.json["message"] == (
+        "Unauthorized: send the token in the Bearer scheme (Authorization: Bearer <token>)"
+    )
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="registered_users@widget-api"'
 
 
 @pytest.mark.parametrize("scheme", ["bearer", "BEARER", "Bearer", "bEaReR"])
