@@ -16,6 +16,7 @@ from service.db.prepared import Prepared
 from service.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from service.widgets.dates import DeadlineError, parse_deadline
 
+FOREIGN_KEY_VIOLATION = "23503"  # PostgreSQL's SQLSTATE
 ROWS_REMEMBERED = 4096  # a few MB per worker: every widget of a busy first page many times over
 
 
@@ -131,8 +132,8 @@ def create(name: str, info_url: str, deadline_text: str, owner: User) -> WidgetR
     created_at, deadline = utcnow(), deadline_of(deadline_text)
     try:
         _INSERT.execute(name, info_url, created_at, deadline, owner.id)
-    except peewee.IntegrityError:
-        _refuse_if_owner_gone(owner)
+    except peewee.IntegrityError as refused:
+        _refuse_if_owner_gone(refused)
         raise Conflict(f"Widget name: {name} already exists, must be unique.") from None
     return WidgetRow(name, info_url, created_at, deadline, owner.email, str(owner.public_id))
 
@@ -164,16 +165,31 @@ def put(
     deadline = deadline_of(deadline_text)
     try:
         return _put(name, info_url, deadline, owner, check)
-    except peewee.IntegrityError:
-        _refuse_if_owner_gone(owner)
+    except peewee.IntegrityError as refused:
+        _refuse_if_owner_gone(refused)
         raise
 
 
-def _refuse_if_owner_gone(owner: User) -> None:
-    """401 when a write failed because its owner was deleted meanwhile: the administrator's
-    token is refused from then on (and the widget, which would go with them, is not written)."""
-    if not User.select(User.id).where(User.id == owner.id).exists():
+def _refuse_if_owner_gone(refused: peewee.IntegrityError) -> None:
+    """401 when a write failed on its owner's foreign key, the owner deleted meanwhile: the
+    administrator's token is refused from then on (and the widget, which would go with them,
+    is not written). Told by the error itself, as a transaction it aborted can run no query."""
+    if any(_is_foreign_key_violation(error) for error in _chain(refused)):
         raise unauthorized(INVALID, refused_token=True)
+
+
+def _chain(error: BaseException):
+    """The error and the errors it was raised from: the driver's error keeps its SQLSTATE."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        yield error
+        error = error.__cause__ or error.__context__
+
+
+def _is_foreign_key_violation(error: BaseException) -> bool:
+    code = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+    return code == FOREIGN_KEY_VIOLATION or "FOREIGN KEY constraint failed" in str(error)
 
 
 def _put(name: str, info_url: str, deadline, owner: User, check: Check | None) -> tuple[WidgetRow, bool]:
