@@ -183,13 +183,23 @@ def _database_url(url: str) -> str:
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - parsing the port is what refuses a malformed one
-    except ValueError as malformed:
-        raise refuse(f"is malformed ({malformed})") from None
+    except ValueError:  # the parser's own message quotes what it read as the port: the password
+        raise refuse(
+            f"{_without_password(url)!r} is malformed (percent-escape a /, ?, # or @ in the "
+            "user or password: %2F, %3F, %23, %40)"
+        ) from None
+    if "@" in url and "@" not in parts.netloc:  # an unescaped /, ? or # cut the user info short
+        raise refuse(
+            f"{_without_password(url)!r} is malformed (percent-escape a /, ?, # or @ in the "
+            "user or password: %2F, %3F, %23, %40)"
+        )
     scheme = parts.scheme.lower()
     if scheme == "sqlite":
         path = parts.path[1:]
         if parts.netloc or not path or path == ":memory:":
-            raise refuse(f"{url!r} names no database file (three slashes, then the path)")
+            raise refuse(
+                f"{_without_password(url)!r} names no database file (three slashes, then the path)"
+            )
         directory = str(Path(path).resolve().parent)
         if not Path(directory).is_dir():
             raise refuse(f"{url!r}: the directory {directory!r} does not exist")
@@ -206,8 +216,23 @@ def _database_url(url: str) -> str:
 
 
 def _without_password(url: str) -> str:
-    """`url` with any password masked, fit for an error message."""
-    return re.sub(r"(//[^/@:]*:)[^/@]*@", r"\1***@", url)
+    """`url` with any password masked, fit for an error message.
+
+    A password may hold an unescaped `/`, `?`, `#` or `@`, which no parser reads as
+    the password: everything from the user's `:` to the last `@` is masked, and
+    with no `@` at all, everything after the user's `:` but a port's digits.
+    """
+    scheme, slashes, rest = url.partition("//")
+    if not slashes:
+        return url
+    user, colon, after = rest.partition(":")
+    if not colon or "/" in user or "@" in user:
+        return url
+    secret, at, host = after.rpartition("@")
+    if at:
+        return f"{scheme}//{user}:***@{host}"
+    port = re.match(r"[0-9]*(/[^:@]*)?$", after)  # host:port/name, no password
+    return url if port else f"{scheme}//{user}:***"
 
 
 def _secret_key(env: str, value: str, environ: "Environment") -> str:
