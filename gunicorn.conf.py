@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from service.settings import ConfigError, Settings, choice, integer
+from service.settings import LOG_LEVELS, ConfigError, Settings, choice, integer, read
 
 
 def refuse_bad_settings() -> None:
@@ -36,7 +36,9 @@ refuse_bad_settings()
 
 wsgi_app = "service.app:get_app()"
 
-bind = f"{os.environ.get('HOST', '0.0.0.0')}:{number('PORT', 8000, 1, 65535)}"
+HOST = read(os.environ, "HOST", "0.0.0.0")
+# An IPv6 address (HOST=::1) needs brackets before the port; given with or without them.
+bind = f"{f'[{HOST}]' if ':' in HOST and not HOST.startswith('[') else HOST}:{number('PORT', 8000, 1, 65535)}"
 
 # Each worker builds its own app after the fork, so nothing the app opens
 # (above all its database connection) is ever shared between processes.
@@ -75,14 +77,13 @@ limit_request_field_size = 8190
 # such as Location) is trusted only from these addresses: a load balancer on
 # the same host by default. Set FORWARDED_ALLOW_IPS to the balancer's addresses
 # or networks when it runs elsewhere; never `*` on a port clients can reach.
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+forwarded_allow_ips = read(os.environ, "FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # The app writes one JSON line per request to stdout (method, spec path,
 # status, duration, request id); gunicorn's own access line is off unless
 # GUNICORN_ACCESS_LOG names a target ("-" for stdout).
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "") or None
+accesslog = read(os.environ, "GUNICORN_ACCESS_LOG")
 errorlog = "-"
-LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 try:  # the app's own logging (service/observability.py) reads LOG_LEVEL too
     loglevel = choice(os.environ, "LOG_LEVEL", LOG_LEVELS, "info")
 except ConfigError as refused:

@@ -21,7 +21,7 @@ from service.db.connection import (
     schema_behind,
 )
 from service.errors import ApiError
-from service.settings import ConfigError, Settings, integer
+from service.settings import ConfigError, Settings, integer, read
 from service.spec.document import load_spec
 
 GUNICORN_CONF = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
@@ -123,8 +123,14 @@ def access(op) -> str:
 def cmd_serve(settings: Settings, args) -> None:
     """Run gunicorn with gunicorn.conf.py (PORT, WEB_CONCURRENCY and GUNICORN_CMD_ARGS apply)."""
     # gunicorn reads WEB_CONCURRENCY with a bare int() before our config file runs:
-    # check it here, so that a bad value is one line too (gunicorn.conf.py checks the rest).
+    # check it here, so that a bad value is one line too (gunicorn.conf.py checks the rest),
+    # and hand gunicorn the value as read (a blank one is unset: the default applies).
     integer(os.environ, "WEB_CONCURRENCY", 1, 1, 64)
+    workers = read(os.environ, "WEB_CONCURRENCY")
+    if workers is None:
+        os.environ.pop("WEB_CONCURRENCY", None)
+    else:
+        os.environ["WEB_CONCURRENCY"] = workers
     beside_python = Path(sys.executable).with_name("gunicorn")
     gunicorn = str(beside_python) if beside_python.exists() else "gunicorn"
     try:

@@ -40,6 +40,7 @@ MAX_WINDOW_SECONDS = DAY
 MAX_COUNT = 1_000_000
 DATABASE_FORMS = "sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/NAME"
 POSTGRES_DRIVERS = ("psycopg2", "psycopg")
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 # Who may scrape /metrics unless METRICS_ALLOW_FROM says otherwise: this host only.
 LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
 
@@ -84,7 +85,7 @@ class Settings:
         return cls(
             env=env,
             database_url=_database_url(environ.get("DATABASE_URL") or default_database_url()),
-            secret_key=_secret_key(env, environ.get("SECRET_KEY", ""), environ),
+            secret_key=_secret_key(env, environ.raw("SECRET_KEY"), environ),
             token_expire_seconds=integer(
                 environ, "TOKEN_EXPIRE_SECONDS", DEFAULT_TOKEN_SECONDS[env], 1, MAX_TOKEN_SECONDS
             ),
@@ -94,7 +95,7 @@ class Settings:
             ),
             validate_responses=env != "production",
             cors_origins=_cors_origins(env, environ.get("CORS_ORIGINS")),
-            previous_secret_keys=_previous_keys(env, environ.get("PREVIOUS_SECRET_KEYS", "")),
+            previous_secret_keys=_previous_keys(env, environ.raw("PREVIOUS_SECRET_KEYS")),
             token_leeway_seconds=integer(
                 environ, "TOKEN_LEEWAY_SECONDS", cls.token_leeway_seconds, 0, MAX_LEEWAY_SECONDS
             ),
@@ -120,17 +121,27 @@ class Settings:
 
 
 class Environment(Mapping):
-    """The environment, read-only; a value that is not UTF-8 text is refused, naming its variable.
+    """The environment, read-only, by the one rule for every variable.
 
-    The process environment holds bytes: Python keeps the undecodable ones as lone
-    surrogates, which would fail much later (signing a token, writing a log line).
+    Surrounding whitespace is no part of a value, and a blank value is no value: the
+    variable reads as unset and its default applies. A value that is not UTF-8 text
+    is refused, naming its variable: the process environment holds bytes, and Python
+    keeps the undecodable ones as lone surrogates, which would fail much later
+    (signing a token, writing a log line). Secret keys are read as given (`raw`).
     """
 
     def __init__(self, environ):
         self._environ = environ
 
     def __getitem__(self, name: str) -> str:
-        value = self._environ[name]
+        value = self.raw(name).strip()
+        if not value:
+            raise KeyError(name)
+        return value
+
+    def raw(self, name: str, default: str = "") -> str:
+        """The value exactly as set, whitespace and all (secret keys), UTF-8 checked."""
+        value = self._environ.get(name, default)
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
@@ -148,12 +159,19 @@ class Environment(Mapping):
         return len(self._environ)
 
 
+def read(environ, name: str, default=None):
+    """Variable `name` by the one rule (see Environment), from any mapping."""
+    if not isinstance(environ, Environment):
+        environ = Environment(environ)
+    return environ.get(name, default)
+
+
 def integer(environ, name: str, default: int, minimum: int, maximum: int) -> int:
     """A whole number of ASCII digits within [minimum, maximum]; `default` when unset or empty."""
-    raw = environ.get(name)
-    if raw is None or not raw.strip():
+    raw = read(environ, name)
+    if raw is None:
         return default
-    if not re.fullmatch(r"[0-9]{1,12}", raw.strip()):
+    if not re.fullmatch(r"[0-9]{1,12}", raw):
         raise ConfigError(f"{name} must be a whole number from {minimum} to {maximum}, not {raw!r}")
     value = int(raw)
     if not minimum <= value <= maximum:
@@ -163,8 +181,8 @@ def integer(environ, name: str, default: int, minimum: int, maximum: int) -> int
 
 def choice(environ, name: str, choices: tuple, default: str) -> str:
     """One of `choices`, case-insensitive; `default` when unset."""
-    raw = environ.get(name, default)
-    value = raw.strip().lower()
+    raw = read(environ, name, default)
+    value = raw.lower()
     if value not in choices:
         raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
     return value
