@@ -82,15 +82,16 @@ class Settings:
         """Build settings from environment variables, refusing unsafe ones."""
         environ = Environment(os.environ if environ is None else environ)
         env = choice(environ, "APP_ENV", PROFILES, "development")
-        return cls(
+        return _coherent(cls(
             env=env,
             database_url=_database_url(environ.get("DATABASE_URL") or default_database_url()),
             secret_key=_secret_key(env, environ.raw("SECRET_KEY"), environ),
-            token_expire_seconds=integer(
+            token_expire_seconds=(access := integer(
                 environ, "TOKEN_EXPIRE_SECONDS", DEFAULT_TOKEN_SECONDS[env], 1, MAX_TOKEN_SECONDS
-            ),
+            )),
+            # Unset, a session lasts at least as long as its access tokens (see _coherent).
             refresh_token_expire_seconds=integer(
-                environ, "REFRESH_TOKEN_EXPIRE_SECONDS", DEFAULT_REFRESH_SECONDS[env], 1,
+                environ, "REFRESH_TOKEN_EXPIRE_SECONDS", max(DEFAULT_REFRESH_SECONDS[env], access), 1,
                 MAX_REFRESH_SECONDS,
             ),
             validate_responses=env != "production",
@@ -117,7 +118,33 @@ class Settings:
             metrics_allow_from=_networks(
                 environ.get("METRICS_ALLOW_FROM", ",".join(map(str, LOOPBACK))), "METRICS_ALLOW_FROM"
             ),
+        ))
+
+
+def _coherent(settings: "Settings") -> "Settings":
+    """Refuse settings each fine alone that cannot work together, naming them."""
+    access, refresh = settings.token_expire_seconds, settings.refresh_token_expire_seconds
+    if refresh < access:  # the session (and its place in GET /auth/sessions) would end first
+        raise ConfigError(
+            f"REFRESH_TOKEN_EXPIRE_SECONDS ({refresh}) must be at least TOKEN_EXPIRE_SECONDS "
+            f"({access}): a session must outlive the access tokens it issues"
         )
+    if settings.token_leeway_seconds > access:
+        raise ConfigError(
+            f"TOKEN_LEEWAY_SECONDS ({settings.token_leeway_seconds}) must be at most "
+            f"TOKEN_EXPIRE_SECONDS ({access}): the leeway would outlast the token"
+        )
+    return settings
+
+
+def _port_in_range(name: str, origin: str) -> None:
+    """An origin's port, when it names one, is one a server can listen on."""
+    try:
+        port = urlsplit(origin).port
+    except ValueError:
+        port = 0
+    if port == 0 or (port is None and re.search(r":[0-9]*$", origin)):
+        raise ConfigError(f"{name}: {origin!r} names a port outside 1 to 65535")
 
 
 class Environment(Mapping):
@@ -335,9 +362,12 @@ def _networks(raw: str, name: str) -> tuple:
 def _public_url(raw: str) -> str | None:
     """The origin every absolute URL the service writes uses (service/public_urls.py)."""
     try:
-        return parse_origin(raw)
+        origin = parse_origin(raw)
     except ValueError as bad:
         raise ConfigError(f"PUBLIC_URL {bad}") from None
+    if origin and origin != "*":
+        _port_in_range("PUBLIC_URL", origin)
+    return origin
 
 
 ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?|\*")
@@ -351,6 +381,8 @@ def _cors_origins(env: str, raw: str | None) -> tuple:
     for origin in origins:
         if not ORIGIN.fullmatch(origin):
             raise ConfigError(f"CORS_ORIGINS: {origin!r} is not an origin like https://app.example.com")
+        if origin != "*":
+            _port_in_range("CORS_ORIGINS", origin)
     if "*" in origins and (len(origins) > 1 or env == "production"):
         raise ConfigError("CORS_ORIGINS may be * only alone, and never in production")
     return origins
