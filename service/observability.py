@@ -134,3 +134,6 @@ def configure_logging(environ=None, stream=None) -> None:
     handler.setFormatter(JsonFormatter())
     level = choice(environ, "LOG_LEVEL", LOG_LEVELS, "info").upper()
     logging.basicConfig(level=level, handlers=[handler], force=True)
+    # peewee logs every statement with its parameters at debug: password hashes, emails and
+    # client addresses. No level of this service's log carries them.
+    logging.getLogger("peewee").setLevel(max(logging.getLogger().level, logging.INFO))
