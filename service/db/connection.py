@@ -189,13 +189,30 @@ def pending_migrations(database: peewee.Database) -> list[str]:
         return list(MIGRATIONS)
     try:  # one query in the usual case: /ready runs this on every probe
         applied = {row[0] for row in database.execute_sql(f'SELECT name FROM "{HISTORY_TABLE}"')}
-    except peewee.ProgrammingError:  # PostgreSQL: no such table
-        return list(MIGRATIONS)
+    except peewee.ProgrammingError as failed:  # PostgreSQL: no such table, or another error
+        if sqlstate(failed) == UNDEFINED_TABLE:
+            return list(MIGRATIONS)
+        raise  # a missing grant, a pooler that lost a prepared statement: the real error
     except peewee.OperationalError:  # SQLite says "no such table" this way, and any failure too
         if sqlite and not database.table_exists(HISTORY_TABLE):
             return list(MIGRATIONS)
         raise
     return [name for name in MIGRATIONS if name not in applied]
+
+
+UNDEFINED_TABLE = "42P01"
+# "prepared statement ... does not exist" / "... already exists": a pooler mixed server sessions
+POOLER_LOST_STATEMENTS = ("26000", "42P05")
+POOLER_HINT = (
+    "a prepared statement is gone: a pooler in transaction mode (PgBouncer before 1.21) "
+    "cannot carry them; set DATABASE_PREPARED_STATEMENTS=off"
+)
+
+
+def sqlstate(error: Exception) -> str | None:
+    """The PostgreSQL error code behind a peewee error (raised while handling the driver's)."""
+    cause = error.__cause__ or error.__context__
+    return getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
 
 
 def schema_behind(pending: list[str]) -> str:
@@ -251,6 +268,9 @@ def _database_failed(database):
 
     def handle(req, resp, error, params):
         reason = _schema_reason(database, error)
+        if sqlstate(error) in POOLER_LOST_STATEMENTS:
+            reason = POOLER_HINT
+            reset_connection(database)
         if isinstance(error, UNAVAILABLE):
             reset_connection(database)
         elif reason is None:  # the server answered, and not about a missing table: a bug
