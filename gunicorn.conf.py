@@ -119,6 +119,22 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ[METRICS_DIR_MADE] = str(os.getpid())
 
 
+def usable_metrics_directory() -> None:
+    """Stop the master in one line when the directory cannot hold the workers' files."""
+    directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as failed:
+        sys.exit(f"error: PROMETHEUS_MULTIPROC_DIR {str(directory)!r} cannot be made a directory "
+                 f"({failed.strerror}): name a writable directory, or leave it unset")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        sys.exit(f"error: PROMETHEUS_MULTIPROC_DIR {str(directory)!r} is not writable by this "
+                 "user: name a writable directory, or leave it unset")
+
+
+usable_metrics_directory()
+
+
 def clear_metrics_directory() -> None:
     """Start from zero: figures left by an earlier run of this instance would be added in."""
     directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])

@@ -8,11 +8,17 @@ import signal
 import sys
 from pathlib import Path
 
-import peewee
+# A command run with the web processes' environment must neither write its figures among
+# theirs (every scrape would read them until the next start) nor fail on a directory only
+# gunicorn uses: the metrics client reads the variable when imported, below. `serve` hands
+# it back to gunicorn.
+METRICS_DIR = os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
 
-from service.auth import accounts, sessions, throttle
-from service.auth.passwords import Passwords
-from service.db.connection import (
+import peewee  # noqa: E402
+
+from service.auth import accounts, sessions, throttle  # noqa: E402
+from service.auth.passwords import Passwords  # noqa: E402
+from service.db.connection import (  # noqa: E402
     UNAVAILABLE,
     bind,
     migrate,
@@ -20,9 +26,9 @@ from service.db.connection import (
     pending_migrations,
     schema_behind,
 )
-from service.errors import ApiError
-from service.settings import ConfigError, Settings, integer, read
-from service.spec.document import load_spec
+from service.errors import ApiError  # noqa: E402
+from service.settings import ConfigError, Settings, integer, read  # noqa: E402
+from service.spec.document import load_spec  # noqa: E402
 
 GUNICORN_CONF = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
 GREEN, RED, RESET = "\033[32m", "\033[31m", "\033[0m"
@@ -131,6 +137,8 @@ def cmd_serve(settings: Settings, args) -> None:
         os.environ.pop("WEB_CONCURRENCY", None)
     else:
         os.environ["WEB_CONCURRENCY"] = workers
+    if METRICS_DIR is not None:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = METRICS_DIR
     beside_python = Path(sys.executable).with_name("gunicorn")
     gunicorn = str(beside_python) if beside_python.exists() else "gunicorn"
     try:
