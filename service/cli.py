@@ -56,7 +56,9 @@ def failure(message: str) -> None:
 
 def cmd_migrate(settings: Settings, args) -> None:
     """Create or upgrade the schema of DATABASE_URL."""
-    database = open_database(settings.database_url, prepared=settings.database_prepared_statements)
+    database = open_database(
+        settings.database_url, prepared=settings.database_prepared_statements, maintenance=True
+    )
     applied = migrate(database)
     success(f"applied {len(applied)} migration(s)" + (f": {', '.join(applied)}" if applied else ""))
 
@@ -87,7 +89,7 @@ def cmd_add_user(settings: Settings, args) -> None:
 def cmd_purge_tokens(settings: Settings, args) -> None:
     """Delete revocation entries whose tokens have expired, sessions and refresh tokens no
     token of theirs can use any more, and throttle counters whose window has ended."""
-    open_migrated(settings)
+    open_migrated(settings, maintenance=True)
     purged = accounts.purge_expired(settings.token_leeway_seconds)
     success(f"purged {purged} expired revoked token(s)")
     # an ended session's row must outlive every access token it issued, each checked against it
@@ -98,10 +100,11 @@ def cmd_purge_tokens(settings: Settings, args) -> None:
     success(f"purged {throttle.purge_ended()} ended throttle counter(s)")
 
 
-def open_migrated(settings: Settings) -> None:
+def open_migrated(settings: Settings, maintenance: bool = False) -> None:
     """Bind the models to the existing, fully migrated database, or say to run `migrate`."""
     database = open_database(
-        settings.database_url, create=False, prepared=settings.database_prepared_statements
+        settings.database_url, create=False, prepared=settings.database_prepared_statements,
+        maintenance=maintenance,
     )
     pending = pending_migrations(database)
     if pending:
