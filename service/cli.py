@@ -25,8 +25,9 @@ from service.db.connection import (  # noqa: E402
     open_database,
     pending_migrations,
     schema_behind,
+    sqlstate,
 )
-from service.errors import ApiError  # noqa: E402
+from service.errors import ApiError, ServiceUnavailable  # noqa: E402
 from service.settings import ConfigError, Settings, integer, read  # noqa: E402
 from service.spec.document import load_spec  # noqa: E402
 
@@ -80,6 +81,8 @@ def cmd_add_user(settings: Settings, args) -> None:
         user = accounts.register(
             args.email, password, Passwords.for_profile(settings.env), admin=args.admin
         )
+    except ServiceUnavailable as refused:  # the database's own refusal says more than a 503's text
+        raise refused.__cause__ or refused
     except ApiError as refused:
         raise CommandError(refused.message) from None
     role = "admin" if args.admin else "user"
@@ -242,10 +245,12 @@ def main(argv=None) -> int:
         failure(str(refused))
         return 1
     except UNAVAILABLE as unreachable:
-        failure(f"the database cannot be reached: {unreachable}")
+        failure(f"{_what_failed(unreachable)}: {unreachable}")
         return 1
     except peewee.DatabaseError as broken:
-        failure(f"database error: {broken} (has `widget-api migrate` run?)")
+        missing = isinstance(broken, peewee.ProgrammingError) and args.command != "migrate"
+        hint = " (has `widget-api migrate` run?)" if missing else ""
+        failure(f"database error: {broken}{hint}")
         return 1
     except KeyboardInterrupt:
         failure("interrupted")
@@ -254,6 +259,18 @@ def main(argv=None) -> int:
         failure(str(failed))
         return 1
     return 0
+
+
+# A server that answered, with a timeout or a refusal: not one that cannot be reached.
+ANSWERED = ("55P03", "57014", "25006")  # lock timeout, statement timeout, read-only transaction
+ANSWERED_SQLITE = ("readonly database", "database is locked")
+
+
+def _what_failed(error: Exception) -> str:
+    """Name an operational error for what it is: the database unreachable, or its own refusal."""
+    if sqlstate(error) in ANSWERED or any(text in str(error) for text in ANSWERED_SQLITE):
+        return "database error"
+    return "the database cannot be reached"
 
 
 if __name__ == "__main__":
