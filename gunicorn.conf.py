@@ -12,7 +12,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from service.settings import ConfigError, Settings, choice, integer, warn_of_development_key
+from service.settings import (
+    LOG_LEVELS, ConfigError, Settings, choice, integer, read, warn_of_development_key,
+)
 
 
 def refuse_bad_settings() -> None:
@@ -38,7 +40,9 @@ refuse_bad_settings()
 
 wsgi_app = "service.app:get_app()"
 
-bind = f"{os.environ.get('HOST', '0.0.0.0')}:{number('PORT', 8000, 1, 65535)}"
+HOST = read(os.environ, "HOST", "0.0.0.0")
+# An IPv6 address (HOST=::1) needs brackets before the port; given with or without them.
+bind = f"{f'[{HOST}]' if ':' in HOST and not HOST.startswith('[') else HOST}:{number('PORT', 8000, 1, 65535)}"
 
 # Each worker builds its own app after the fork, so nothing the app opens
 # (above all its database connection) is ever shared between processes.
@@ -57,6 +61,12 @@ worker_class = "sync"
 # bounds its own waits well inside it: connecting (3 s), one statement (5 s),
 # a lock (4 s), a dead peer (about 11 s of TCP keepalive); see service/db/connection.py.
 timeout = number("GUNICORN_TIMEOUT", 30, 1, 3600)
+# Below the database's own bounds a locked table would kill the worker mid-request (gunicorn's
+# HTML 500, no log line, no metric) instead of answering the service's 503.
+MIN_TIMEOUT = 10  # the 5 s statement timeout and the 3 s connect timeout, with room
+if timeout < MIN_TIMEOUT:
+    sys.exit(f"error: GUNICORN_TIMEOUT ({timeout}) must be at least {MIN_TIMEOUT}: the database "
+             "waits up to 5 s on a statement (lock_timeout 4 s) before the service answers 503")
 # On SIGTERM workers finish the request in hand for up to this long, then exit.
 # 25 s keeps the drain inside the 30 s most platforms allow before SIGKILL.
 graceful_timeout = number("GUNICORN_GRACEFUL_TIMEOUT", 25, 1, 3600)
@@ -77,14 +87,13 @@ limit_request_field_size = 8190
 # such as Location) is trusted only from these addresses: a load balancer on
 # the same host by default. Set FORWARDED_ALLOW_IPS to the balancer's addresses
 # or networks when it runs elsewhere; never `*` on a port clients can reach.
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+forwarded_allow_ips = read(os.environ, "FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # The app writes one JSON line per request to stdout (method, spec path,
 # status, duration, request id); gunicorn's own access line is off unless
 # GUNICORN_ACCESS_LOG names a target ("-" for stdout).
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "") or None
+accesslog = read(os.environ, "GUNICORN_ACCESS_LOG")
 errorlog = "-"
-LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 try:  # the app's own logging (service/observability.py) reads LOG_LEVEL too
     loglevel = choice(os.environ, "LOG_LEVEL", LOG_LEVELS, "info")
 except ConfigError as refused:
@@ -122,6 +131,22 @@ def remove_metrics_directory() -> None:
 
 # A start that fails (a port taken, say) exits without on_exit: nothing is left behind either.
 atexit.register(remove_metrics_directory)
+
+
+def usable_metrics_directory() -> None:
+    """Stop the master in one line when the directory cannot hold the workers' files."""
+    directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as failed:
+        sys.exit(f"error: PROMETHEUS_MULTIPROC_DIR {str(directory)!r} cannot be made a directory "
+                 f"({failed.strerror}): name a writable directory, or leave it unset")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        sys.exit(f"error: PROMETHEUS_MULTIPROC_DIR {str(directory)!r} is not writable by this "
+                 "user: name a writable directory, or leave it unset")
+
+
+usable_metrics_directory()
 
 
 def clear_metrics_directory() -> None:

@@ -8,23 +8,30 @@ import signal
 import sys
 from pathlib import Path
 
-import peewee
+# A command run with the web processes' environment must neither write its figures among
+# theirs (every scrape would read them until the next start) nor fail on a directory only
+# gunicorn uses: the metrics client reads the variable when imported, below. `serve` hands
+# it back to gunicorn.
+METRICS_DIR = os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
 
-from service.auth import accounts, sessions, throttle
-from service.auth.passwords import Passwords
-from service.db.connection import (
+import peewee  # noqa: E402
+
+from service.auth import accounts, sessions, throttle  # noqa: E402
+from service.auth.passwords import Passwords  # noqa: E402
+from service.db.connection import (  # noqa: E402
     UNAVAILABLE,
     bind,
     migrate,
     open_database,
     pending_migrations,
     schema_behind,
+    sqlstate,
 )
-from service.errors import ApiError
-from service.idempotency import keys
-from service.observability import configure_logging
-from service.settings import ConfigError, Settings, integer
-from service.spec.document import load_spec
+from service.errors import ApiError, ServiceUnavailable  # noqa: E402
+from service.idempotency import keys  # noqa: E402
+from service.observability import configure_logging  # noqa: E402
+from service.settings import ConfigError, Settings, integer, read  # noqa: E402
+from service.spec.document import load_spec  # noqa: E402
 
 GUNICORN_CONF = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
 GREEN, RED, RESET = "\033[32m", "\033[31m", "\033[0m"
@@ -52,7 +59,9 @@ def failure(message: str) -> None:
 
 def cmd_migrate(settings: Settings, args) -> None:
     """Create or upgrade the schema of DATABASE_URL."""
-    database = open_database(settings.database_url, prepared=settings.database_prepared_statements)
+    database = open_database(
+        settings.database_url, prepared=settings.database_prepared_statements, maintenance=True
+    )
     applied = migrate(database)
     success(f"applied {len(applied)} migration(s)" + (f": {', '.join(applied)}" if applied else ""))
 
@@ -74,6 +83,8 @@ def cmd_add_user(settings: Settings, args) -> None:
         user = accounts.register(
             args.email, password, Passwords.for_profile(settings.env), admin=args.admin
         )
+    except ServiceUnavailable as refused:  # the database's own refusal says more than a 503's text
+        raise refused.__cause__ or refused
     except ApiError as refused:
         raise CommandError(refused.message) from None
     role = "admin" if args.admin else "user"
@@ -84,7 +95,7 @@ def cmd_purge_tokens(settings: Settings, args) -> None:
     """Delete revocation entries whose tokens have expired, sessions and refresh tokens no
     token of theirs can use any more, throttle counters whose window has ended, and
     stored answers whose idempotency keys have expired."""
-    open_migrated(settings)
+    open_migrated(settings, maintenance=True)
     purged = accounts.purge_expired(settings.token_leeway_seconds)
     success(f"purged {purged} expired revoked token(s)")
     # an ended session's row must outlive every access token it issued, each checked against it
@@ -111,10 +122,11 @@ def cmd_remove_factors(settings: Settings, args) -> None:
             f"{removed['recovery_codes']} recovery code(s), {removed['passkeys']} passkey(s)")
 
 
-def open_migrated(settings: Settings) -> None:
+def open_migrated(settings: Settings, maintenance: bool = False) -> None:
     """Bind the models to the existing, fully migrated database, or say to run `migrate`."""
     database = open_database(
-        settings.database_url, create=False, prepared=settings.database_prepared_statements
+        settings.database_url, create=False, prepared=settings.database_prepared_statements,
+        maintenance=maintenance,
     )
     pending = pending_migrations(database)
     if pending:
@@ -149,8 +161,16 @@ def access(op) -> str:
 def cmd_serve(settings: Settings, args) -> None:
     """Run gunicorn with gunicorn.conf.py (PORT, WEB_CONCURRENCY and GUNICORN_CMD_ARGS apply)."""
     # gunicorn reads WEB_CONCURRENCY with a bare int() before our config file runs:
-    # check it here, so that a bad value is one line too (gunicorn.conf.py checks the rest).
+    # check it here, so that a bad value is one line too (gunicorn.conf.py checks the rest),
+    # and hand gunicorn the value as read (a blank one is unset: the default applies).
     integer(os.environ, "WEB_CONCURRENCY", 1, 1, 64)
+    workers = read(os.environ, "WEB_CONCURRENCY")
+    if workers is None:
+        os.environ.pop("WEB_CONCURRENCY", None)
+    else:
+        os.environ["WEB_CONCURRENCY"] = workers
+    if METRICS_DIR is not None:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = METRICS_DIR
     beside_python = Path(sys.executable).with_name("gunicorn")
     gunicorn = str(beside_python) if beside_python.exists() else "gunicorn"
     try:
@@ -258,10 +278,12 @@ def main(argv=None) -> int:
         failure(str(refused))
         return 1
     except UNAVAILABLE as unreachable:
-        failure(f"the database cannot be reached: {unreachable}")
+        failure(f"{_what_failed(unreachable)}: {unreachable}")
         return 1
     except peewee.DatabaseError as broken:
-        failure(f"database error: {broken} (has `widget-api migrate` run?)")
+        missing = isinstance(broken, peewee.ProgrammingError) and args.command != "migrate"
+        hint = " (has `widget-api migrate` run?)" if missing else ""
+        failure(f"database error: {broken}{hint}")
         return 1
     except KeyboardInterrupt:
         failure("interrupted")
@@ -270,6 +292,18 @@ def main(argv=None) -> int:
         failure(str(failed))
         return 1
     return 0
+
+
+# A server that answered, with a timeout or a refusal: not one that cannot be reached.
+ANSWERED = ("55P03", "57014", "25006")  # lock timeout, statement timeout, read-only transaction
+ANSWERED_SQLITE = ("readonly database", "database is locked")
+
+
+def _what_failed(error: Exception) -> str:
+    """Name an operational error for what it is: the database unreachable, or its own refusal."""
+    if sqlstate(error) in ANSWERED or any(text in str(error) for text in ANSWERED_SQLITE):
+        return "database error"
+    return "the database cannot be reached"
 
 
 if __name__ == "__main__":

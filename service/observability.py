@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 import orjson
 
 from service import metrics
+from service.settings import LOG_LEVELS, choice
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # What a load balancer or client may pass on: ids such as UUIDs, hex digests and
@@ -134,5 +135,8 @@ def configure_logging(environ=None, stream=None) -> None:
     skip_unlogged_record_fields()
     handler = logging.StreamHandler(stream or sys.stdout)
     handler.setFormatter(JsonFormatter())
-    level = environ.get("LOG_LEVEL", "info").upper()
+    level = choice(environ, "LOG_LEVEL", LOG_LEVELS, "info").upper()
     logging.basicConfig(level=level, handlers=[handler], force=True)
+    # peewee logs every statement with its parameters at debug: password hashes, emails and
+    # client addresses. No level of this service's log carries them.
+    logging.getLogger("peewee").setLevel(max(logging.getLogger().level, logging.INFO))

@@ -1,11 +1,15 @@
 """Liveness and readiness probes and the metrics scrape, for operators."""
 
+import logging
+
 import falcon
 
 from service import metrics
 from service.auth.addresses import client_address, parse_address
 from service.db.connection import pending_migrations, schema_behind
 from service.errors import ServiceUnavailable
+
+log = logging.getLogger(__name__)
 
 
 class Scrapers:
@@ -19,6 +23,13 @@ class Scrapers:
         """Raise the 404 of an unknown path for a client not allowed to scrape."""
         forwarded_for = req.get_header("X-Forwarded-For")
         address = parse_address(client_address(req.remote_addr, forwarded_for, self.trusted_proxies))
+        if forwarded_for and not self.trusted_proxies and not getattr(self, "warned", False):
+            peer = parse_address(req.remote_addr)
+            if peer is not None and peer.is_loopback:  # a proxy on this host: every client is it
+                self.warned = True
+                log.warning("a proxy on this host forwards /metrics requests and TRUSTED_PROXIES "
+                            "is unset: every client looks like loopback and may scrape; set "
+                            "TRUSTED_PROXIES to the proxy's address")
         if address is None or not any(address in network for network in self.allow_from):
             raise falcon.HTTPNotFound()  # the very answer of an unknown path
 

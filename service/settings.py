@@ -46,6 +46,7 @@ SQLITE_FORMS = (
     "sqlite:////var/lib/widget-api/app.db for an absolute path"
 )
 POSTGRES_DRIVERS = ("psycopg2", "psycopg")
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 # Who may scrape /metrics unless METRICS_ALLOW_FROM says otherwise: this host only.
 LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
 
@@ -92,20 +93,21 @@ class Settings:
         env = choice(environ, "APP_ENV", PROFILES, "development")
         public_url = _public_url(environ.get("PUBLIC_URL", ""))
         rp_id, origins = _webauthn(env, environ, public_url)
-        return cls(
+        return _coherent(cls(
             env=env,
             database_url=_database_url(environ.get("DATABASE_URL") or default_database_url()),
-            secret_key=_secret_key(env, environ.get("SECRET_KEY", ""), environ),
-            token_expire_seconds=integer(
+            secret_key=_secret_key(env, environ.raw("SECRET_KEY"), environ),
+            token_expire_seconds=(access := integer(
                 environ, "TOKEN_EXPIRE_SECONDS", DEFAULT_TOKEN_SECONDS[env], 1, MAX_TOKEN_SECONDS
-            ),
+            )),
+            # Unset, a session lasts at least as long as its access tokens (see _coherent).
             refresh_token_expire_seconds=integer(
-                environ, "REFRESH_TOKEN_EXPIRE_SECONDS", DEFAULT_REFRESH_SECONDS[env], 1,
+                environ, "REFRESH_TOKEN_EXPIRE_SECONDS", max(DEFAULT_REFRESH_SECONDS[env], access), 1,
                 MAX_REFRESH_SECONDS,
             ),
             validate_responses=env != "production",
             cors_origins=_cors_origins(env, environ.get("CORS_ORIGINS")),
-            previous_secret_keys=_previous_keys(env, environ.get("PREVIOUS_SECRET_KEYS", "")),
+            previous_secret_keys=_previous_keys(env, environ.raw("PREVIOUS_SECRET_KEYS")),
             token_leeway_seconds=integer(
                 environ, "TOKEN_LEEWAY_SECONDS", cls.token_leeway_seconds, 0, MAX_LEEWAY_SECONDS
             ),
@@ -133,21 +135,57 @@ class Settings:
                 environ, "IDEMPOTENCY_KEY_EXPIRE_SECONDS", cls.idempotency_key_expire_seconds, 1,
                 MAX_IDEMPOTENCY_SECONDS,
             ),
+        ))
+
+
+def _coherent(settings: "Settings") -> "Settings":
+    """Refuse settings each fine alone that cannot work together, naming them."""
+    access, refresh = settings.token_expire_seconds, settings.refresh_token_expire_seconds
+    if refresh < access:  # the session (and its place in GET /auth/sessions) would end first
+        raise ConfigError(
+            f"REFRESH_TOKEN_EXPIRE_SECONDS ({refresh}) must be at least TOKEN_EXPIRE_SECONDS "
+            f"({access}): a session must outlive the access tokens it issues"
         )
+    if settings.token_leeway_seconds > access:
+        raise ConfigError(
+            f"TOKEN_LEEWAY_SECONDS ({settings.token_leeway_seconds}) must be at most "
+            f"TOKEN_EXPIRE_SECONDS ({access}): the leeway would outlast the token"
+        )
+    return settings
+
+
+def _port_in_range(name: str, origin: str) -> None:
+    """An origin's port, when it names one, is one a server can listen on."""
+    try:
+        port = urlsplit(origin).port
+    except ValueError:
+        port = 0
+    if port == 0 or (port is None and re.search(r":[0-9]*$", origin)):
+        raise ConfigError(f"{name}: {origin!r} names a port outside 1 to 65535")
 
 
 class Environment(Mapping):
-    """The environment, read-only; a value that is not UTF-8 text is refused, naming its variable.
+    """The environment, read-only, by the one rule for every variable.
 
-    The process environment holds bytes: Python keeps the undecodable ones as lone
-    surrogates, which would fail much later (signing a token, writing a log line).
+    Surrounding whitespace is no part of a value, and a blank value is no value: the
+    variable reads as unset and its default applies. A value that is not UTF-8 text
+    is refused, naming its variable: the process environment holds bytes, and Python
+    keeps the undecodable ones as lone surrogates, which would fail much later
+    (signing a token, writing a log line). Secret keys are read as given (`raw`).
     """
 
     def __init__(self, environ):
         self._environ = environ
 
     def __getitem__(self, name: str) -> str:
-        value = self._environ[name]
+        value = self.raw(name).strip()
+        if not value:
+            raise KeyError(name)
+        return value
+
+    def raw(self, name: str, default: str = "") -> str:
+        """The value exactly as set, whitespace and all (secret keys), UTF-8 checked."""
+        value = self._environ.get(name, default)
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
@@ -165,12 +203,19 @@ class Environment(Mapping):
         return len(self._environ)
 
 
+def read(environ, name: str, default=None):
+    """Variable `name` by the one rule (see Environment), from any mapping."""
+    if not isinstance(environ, Environment):
+        environ = Environment(environ)
+    return environ.get(name, default)
+
+
 def integer(environ, name: str, default: int, minimum: int, maximum: int) -> int:
     """A whole number of ASCII digits within [minimum, maximum]; `default` when unset or empty."""
-    raw = environ.get(name)
-    if raw is None or not raw.strip():
+    raw = read(environ, name)
+    if raw is None:
         return default
-    if not re.fullmatch(r"[0-9]{1,12}", raw.strip()):
+    if not re.fullmatch(r"[0-9]{1,12}", raw):
         raise ConfigError(f"{name} must be a whole number from {minimum} to {maximum}, not {raw!r}")
     value = int(raw)
     if not minimum <= value <= maximum:
@@ -180,8 +225,8 @@ def integer(environ, name: str, default: int, minimum: int, maximum: int) -> int
 
 def choice(environ, name: str, choices: tuple, default: str) -> str:
     """One of `choices`, case-insensitive; `default` when unset."""
-    raw = environ.get(name, default)
-    value = raw.strip().lower()
+    raw = read(environ, name, default)
+    value = raw.lower()
     if value not in choices:
         raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
     return value
@@ -200,8 +245,16 @@ def _database_url(url: str) -> str:
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - parsing the port is what refuses a malformed one
-    except ValueError as malformed:
-        raise refuse(f"is malformed ({malformed})") from None
+    except ValueError:  # the parser's own message quotes what it read as the port: the password
+        raise refuse(
+            f"{_without_password(url)!r} is malformed (percent-escape a /, ?, # or @ in the "
+            "user or password: %2F, %3F, %23, %40)"
+        ) from None
+    if "@" in url and "@" not in parts.netloc:  # an unescaped /, ? or # cut the user info short
+        raise refuse(
+            f"{_without_password(url)!r} is malformed (percent-escape a /, ?, # or @ in the "
+            "user or password: %2F, %3F, %23, %40)"
+        )
     scheme = parts.scheme.lower()
     if scheme == "sqlite":
         _sqlite_file(url, parts, refuse)
@@ -242,8 +295,23 @@ def _sqlite_file(url: str, parts, refuse) -> None:
 
 
 def _without_password(url: str) -> str:
-    """`url` with any password masked, fit for an error message."""
-    return re.sub(r"(//[^/@:]*:)[^/@]*@", r"\1***@", url)
+    """`url` with any password masked, fit for an error message.
+
+    A password may hold an unescaped `/`, `?`, `#` or `@`, which no parser reads as
+    the password: everything from the user's `:` to the last `@` is masked, and
+    with no `@` at all, everything after the user's `:` but a port's digits.
+    """
+    scheme, slashes, rest = url.partition("//")
+    if not slashes:
+        return url
+    user, colon, after = rest.partition(":")
+    if not colon or "/" in user or "@" in user:
+        return url
+    secret, at, host = after.rpartition("@")
+    if at:
+        return f"{scheme}//{user}:***@{host}"
+    port = re.match(r"[0-9]*(/[^:@]*)?$", after)  # host:port/name, no password
+    return url if port else f"{scheme}//{user}:***"
 
 
 def _secret_key(env: str, value: str, environ: "Environment") -> str:
@@ -336,9 +404,12 @@ def _networks(raw: str, name: str) -> tuple:
 def _public_url(raw: str) -> str | None:
     """The origin every absolute URL the service writes uses (service/public_urls.py)."""
     try:
-        return parse_origin(raw)
+        origin = parse_origin(raw)
     except ValueError as bad:
         raise ConfigError(f"PUBLIC_URL {bad}") from None
+    if origin and origin != "*":
+        _port_in_range("PUBLIC_URL", origin)
+    return origin
 
 
 ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?|\*")
@@ -352,6 +423,8 @@ def _cors_origins(env: str, raw: str | None) -> tuple:
     for origin in origins:
         if not ORIGIN.fullmatch(origin):
             raise ConfigError(f"CORS_ORIGINS: {origin!r} is not an origin like https://app.example.com")
+        if origin != "*":
+            _port_in_range("CORS_ORIGINS", origin)
     if "*" in origins and (len(origins) > 1 or env == "production"):
         raise ConfigError("CORS_ORIGINS may be * only alone, and never in production")
     return origins

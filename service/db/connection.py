@@ -52,6 +52,9 @@ SESSION_SETTINGS = {
 # custom ones (the listing's, for its LIMIT and OFFSET). Only prepared statements have
 # generic plans, so this is sent only when they are on.
 PREPARED_SESSION_SETTINGS = {"plan_cache_mode": "force_generic_plan"}
+# Maintenance commands (migrate, purge-tokens) are no requests: a migration or a large purge
+# may rightly take longer than a request's bounds, and would otherwise be cancelled every run.
+MAINTENANCE_SESSION_SETTINGS = {"statement_timeout": "0", "lock_timeout": "0"}
 POSTGRES_CONNECT_DEFAULTS = {
     "connect_timeout": CONNECT_TIMEOUT_SECONDS,
     "application_name": "widget-api",
@@ -108,7 +111,9 @@ class PostgresqlDatabase(RollbackKeepsCause, peewee.PostgresqlDatabase):
     pass
 
 
-def open_database(url: str, create: bool = True, prepared: bool = True) -> peewee.Database:
+def open_database(
+    url: str, create: bool = True, prepared: bool = True, maintenance: bool = False
+) -> peewee.Database:
     """Make a peewee database for `url`; nothing connects until first use.
 
     Only `create=True` (migrations) may create a SQLite file: anything else
@@ -131,7 +136,7 @@ def open_database(url: str, create: bool = True, prepared: bool = True) -> peewe
     if scheme in ("postgresql", "postgres"):
         # Percent-escapes in the user and password are decoded, as libpq does for its own URLs.
         params = db_url.parse(url, unquote_user=True, unquote_password=True)
-        params.update(postgres_params(url, prepared))
+        params.update(postgres_params(url, prepared, maintenance))
         if prepared and PSYCOPG3:
             params.update(prefer_psycopg3=True, prepare_threshold=PREPARE_THRESHOLD)
         # psycopg2 reads text as str by itself, in C; peewee's `register_unicode` would send
@@ -140,17 +145,18 @@ def open_database(url: str, create: bool = True, prepared: bool = True) -> peewe
     raise ValueError(f"unsupported database URL scheme {scheme!r}")
 
 
-def postgres_params(url: str, prepared: bool = False) -> dict:
+def postgres_params(url: str, prepared: bool = False, maintenance: bool = False) -> dict:
     """Connection parameters: the defaults above, overridden by any the URL's query string sets."""
     given = db_url.parse(url)
     params = {key: value for key, value in POSTGRES_CONNECT_DEFAULTS.items() if key not in given}
-    params["options"] = postgres_options(given.get("options"), prepared)
+    params["options"] = postgres_options(given.get("options"), prepared, maintenance)
     return params
 
 
-def postgres_options(extra: str | None = None, prepared: bool = False) -> str:
+def postgres_options(extra: str | None = None, prepared: bool = False, maintenance: bool = False) -> str:
     """The server settings sent at connect time; `extra` comes last, so its values win."""
-    settings = {**SESSION_SETTINGS, **(PREPARED_SESSION_SETTINGS if prepared else {})}
+    settings = {**SESSION_SETTINGS, **(PREPARED_SESSION_SETTINGS if prepared else {}),
+                **(MAINTENANCE_SESSION_SETTINGS if maintenance else {})}
     options = " ".join(f"-c {name}={value}" for name, value in settings.items())
     return f"{options} {extra}" if extra else options
 
@@ -189,13 +195,30 @@ def pending_migrations(database: peewee.Database) -> list[str]:
         return list(MIGRATIONS)
     try:  # one query in the usual case: /ready runs this on every probe
         applied = {row[0] for row in database.execute_sql(f'SELECT name FROM "{HISTORY_TABLE}"')}
-    except peewee.ProgrammingError:  # PostgreSQL: no such table
-        return list(MIGRATIONS)
+    except peewee.ProgrammingError as failed:  # PostgreSQL: no such table, or another error
+        if sqlstate(failed) == UNDEFINED_TABLE:
+            return list(MIGRATIONS)
+        raise  # a missing grant, a pooler that lost a prepared statement: the real error
     except peewee.OperationalError:  # SQLite says "no such table" this way, and any failure too
         if sqlite and not database.table_exists(HISTORY_TABLE):
             return list(MIGRATIONS)
         raise
     return [name for name in MIGRATIONS if name not in applied]
+
+
+UNDEFINED_TABLE = "42P01"
+# "prepared statement ... does not exist" / "... already exists": a pooler mixed server sessions
+POOLER_LOST_STATEMENTS = ("26000", "42P05")
+POOLER_HINT = (
+    "a prepared statement is gone: a pooler in transaction mode (PgBouncer before 1.21) "
+    "cannot carry them; set DATABASE_PREPARED_STATEMENTS=off"
+)
+
+
+def sqlstate(error: Exception) -> str | None:
+    """The PostgreSQL error code behind a peewee error (raised while handling the driver's)."""
+    cause = error.__cause__ or error.__context__
+    return getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
 
 
 def schema_behind(pending: list[str]) -> str:
@@ -251,6 +274,9 @@ def _database_failed(database):
 
     def handle(req, resp, error, params):
         reason = _schema_reason(database, error)
+        if sqlstate(error) in POOLER_LOST_STATEMENTS:
+            reason = POOLER_HINT
+            reset_connection(database)
         if isinstance(error, UNAVAILABLE):
             reset_connection(database)
         elif reason is None:  # the server answered, and not about a missing table: a bug
