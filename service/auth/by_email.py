@@ -14,10 +14,16 @@ import peewee
 from service.auth import keys, sessions
 from service.auth.emails import normalise_email
 from service.auth.passwords import Passwords
-from service.auth.throttle import Throttle, account_key, pair_key
+from service.auth.throttle import MAILS_LIMITED, Throttle, account_key, pair_key
 from service.auth.writes import must_write
 from service.db.models import AuthThrottle, User, db
-from service.errors import Conflict, Forbidden, ServiceUnavailable, ValidationFailed
+from service.errors import (
+    Conflict,
+    Forbidden,
+    ServiceUnavailable,
+    TooManyRequests,
+    ValidationFailed,
+)
 from service.mail import texts
 from service.mail.outbox import Outbox
 
@@ -73,16 +79,24 @@ class EmailAccounts:
             user.email, link(key), key, self.lifetimes.verification
         ))
 
-    def register_quietly(self, email: str, password: str, link: Link) -> None:
-        """Register in mandatory mode: a new address gets a key, a taken one a notice; same answer."""
-        email = normalise_email(email)
+    def register_quietly(self, email: str, password: str, throttle: Throttle, link: Link) -> None:
+        """Register in mandatory mode: a new address gets a key, a taken one a notice instead;
+        the same answer, by the same statements."""
+        email, key = normalise_email(email), keys.new_key()
         password_hash = self.passwords.hash(password)
+        lifetime = self.lifetimes.verification
         with must_write("a new user"), keys.write_transaction():
             User.insert(email=email, password_hash=password_hash).on_conflict_ignore().execute()
             user = User.get(User.email == email)
-            if user.password_hash == password_hash:  # salted: only this insert wrote this hash
-                self.welcome(user, link)
-            else:
+            refused = throttle.count_mail(email)
+            # the hash is salted: only this insert wrote it, so only a new account selects a row
+            created = User.select(User.id).where(
+                (User.id == user.id) & (User.password_hash == password_hash)
+            )
+            keys.issue(created, keys.VERIFY, key, lifetime)
+            if user.password_hash == password_hash:
+                self.outbox.queue(email, texts.verify_address(email, link(key), key, lifetime))
+            elif refused is None:  # a new account always gets its key; a notice can wait
                 self.outbox.queue(email, texts.already_registered(email))
 
     def check_login(self, user: User) -> None:
@@ -92,31 +106,38 @@ class EmailAccounts:
         ).scalar():
             raise Forbidden(NOT_VERIFIED)
 
-    def resend(self, email: str, link: Link) -> None:
+    def resend(self, email: str, throttle: Throttle, link: Link) -> None:
         """Send a new verification key to an existing, unverified address; else nothing."""
-        self._require_mail()
         email, key = normalise_email(email), keys.new_key()
-        unverified = User.select(User.id).where((User.email == email) & ~User.email_verified)
-        with must_write("a verification key"), keys.write_transaction():
-            keys.lock_users(unverified)
-            keys.issue(unverified, keys.VERIFY, key, self.lifetimes.verification)
-            self.outbox.queue_to(
-                User.select(User.email).where((User.email == email) & ~User.email_verified),
-                texts.verify_address(email, link(key), key, self.lifetimes.verification),
-            )
+        lifetime = self.lifetimes.verification
+        self._mail_key(
+            email, throttle, keys.VERIFY, key, lifetime, ~User.email_verified,
+            texts.verify_address(email, link(key), key, lifetime),
+        )
 
-    def request_reset(self, email: str, link: Link) -> None:
+    def request_reset(self, email: str, throttle: Throttle, link: Link) -> None:
         """Send a reset key to an existing address; else nothing, by the same statements."""
-        self._require_mail()
         email, key = normalise_email(email), keys.new_key()
-        owner = User.select(User.id).where(User.email == email)
-        with must_write("a password reset key"), keys.write_transaction():
+        lifetime = self.lifetimes.reset
+        self._mail_key(
+            email, throttle, keys.RESET, key, lifetime, None,
+            texts.reset_password(link(key), key, lifetime),
+        )
+
+    def _mail_key(self, email, throttle, kind, key, lifetime, condition, mail) -> None:
+        """Issue a key of `kind` and queue its mail for the account of `email` (that also meets
+        `condition`), if there is one: the same statements, and a write, either way."""
+        self._require_mail()
+        account = User.email == email if condition is None else (User.email == email) & condition
+        owner = User.select(User.id).where(account)
+        with must_write("a mailed key"), keys.write_transaction():
             keys.lock_users(owner)
-            keys.issue(owner, keys.RESET, key, self.lifetimes.reset)
-            self.outbox.queue_to(
-                User.select(User.email).where(User.email == email),
-                texts.reset_password(link(key), key, self.lifetimes.reset),
-            )
+            refused = throttle.count_mail(email)
+            if refused is None:
+                keys.issue(owner, kind, key, lifetime)
+                self.outbox.queue_to(User.select(User.email).where(account), mail)
+        if refused is not None:
+            raise TooManyRequests(MAILS_LIMITED, refused)
 
     def reset_password(self, key: str, new_password: str, address: str) -> User:
         """Spend a reset key: set the password, verify the address, kill every key, end every
@@ -171,7 +192,11 @@ class EmailAccounts:
         with must_write("an address change"), keys.write_transaction():
             owner = User.select(User.id).where(User.id == user.id)
             keys.lock_users(owner)
-            if not User.select().where(User.email == new_email).exists():
+            refused = throttle.count_mail(new_email)
+            if refused is None and not User.select().where(User.email == new_email).exists():
                 keys.issue(owner, keys.CHANGE, key, lifetime, new_email)
                 self.outbox.queue(new_email, texts.change_address(new_email, link(key), key, lifetime))
-            self.outbox.queue(stored.email, texts.change_notice(new_email))
+            if refused is None:
+                self.outbox.queue(stored.email, texts.change_notice(new_email))
+        if refused is not None:
+            raise TooManyRequests(MAILS_LIMITED, refused)

@@ -41,7 +41,7 @@ class AuthHandlers:
         self._count_attempt(req, resp)
         link = self.links.maker(req, "auth.verify_email")
         if self.email.mandatory:
-            self.email.register_quietly(body["email"], body["password"], link)
+            self.email.register_quietly(body["email"], body["password"], self.throttle, link)
             resp.status = 201
             resp.set_headers(NO_STORE)
             resp.media = {"status": "success", "message": "check your mail to verify your address"}
@@ -69,14 +69,14 @@ class AuthHandlers:
         """Mail a new verification key to an unverified address; the same answer for any address."""
         self._count_attempt(req, resp)
         email = req.context.inputs.body["email"]
-        self.email.resend(email, self.links.maker(req, "auth.verify_email"))
+        self.email.resend(email, self.throttle, self.links.maker(req, "auth.verify_email"))
         self._accepted(resp, "if the address awaits verification, a new key is on its way")
 
     def request_password_reset(self, req, resp):
         """Mail a reset key to the address if it has an account; the same answer, in the same time."""
         self._count_attempt(req, resp)
         email = req.context.inputs.body["email"]
-        self.email.request_reset(email, self.links.maker(req, "auth.reset_password"))
+        self.email.request_reset(email, self.throttle, self.links.maker(req, "auth.reset_password"))
         self._accepted(resp, "if the address has an account, a reset key is on its way")
 
     def reset_password(self, req, resp):
