@@ -41,7 +41,8 @@ def build(mail: OutboxMail, sender: str) -> EmailMessage:
     message["Date"] = format_datetime(mail.created_at.replace(tzinfo=UTC))
     message["Message-ID"] = mail.message_id
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(mail.body)
+    # plain 7-bit text when it can be, so that keys and links read as written in any output
+    message.set_content(mail.body, cte="7bit" if mail.body.isascii() else "quoted-printable")
     return message
 
 
