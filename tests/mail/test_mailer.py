@@ -91,3 +91,13 @@ def test_a_claimed_mail_is_not_claimed_again_within_its_lease(client, smtp_serve
     queue(2)
     first = outbox.claim(10, 60)
     assert len(first) == 2 and outbox.claim(10, 60) == []
+
+
+def test_metrics_show_the_outbox_by_state(client, smtp_server):
+    queue(2)
+    mailer_for(smtp_server).deliver_due()
+    queue(1)
+    text = client.simulate_get("/metrics").text
+    assert 'widget_api_mail_outbox{state="pending"} 1.0' in text
+    assert 'widget_api_mail_outbox{state="sent"} 2.0' in text
+    assert 'widget_api_mail_outbox{state="failed"} 0.0' in text
