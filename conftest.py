@@ -71,3 +71,13 @@ def frozen_clock():
     clock.freeze(FROZEN_AT)
     yield clock
     clock.run()
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free port, collecting what it accepts."""
+    from tests.support.smtp import SmtpServer
+
+    server = SmtpServer().start()
+    yield server
+    server.stop()

@@ -4,7 +4,8 @@
 import falcon
 
 from service import errors, headers, media, observability
-from service.auth.handlers import AuthHandlers
+from service.auth.by_email import EmailAccounts, Lifetimes
+from service.auth.handlers import AuthHandlers, KeyLinks
 from service.auth.middleware import AuthMiddleware
 from service.auth.passwords import Passwords
 from service.auth.throttle import Throttle
@@ -19,6 +20,7 @@ from service.docs import DocsHandlers
 from service.idempotency.middleware import Idempotency
 from service.mfa.passkeys import Passkeys, Relying
 from service.mfa.sealed import Sealer
+from service.mail.outbox import Outbox
 from service.ops import MetricsGate, OpsHandlers, Scrapers
 from service.public_urls import PublicUrls
 from service.settings import Settings, warn_of_development_key
@@ -71,6 +73,17 @@ def create_app(
                 tokens, passwords, Throttle.from_settings(settings), settings.trusted_proxies,
                 settings.refresh_token_expire_seconds, Sealer.from_settings(settings),
                 Passkeys(Relying.from_settings(settings)),
+                EmailAccounts(
+                    Outbox(settings.mail_from), passwords, settings.email_verification,
+                    Lifetimes(
+                        settings.email_verification_expire_seconds,
+                        settings.password_reset_expire_seconds,
+                    ),
+                    settings.mail_enabled,
+                ),
+                KeyLinks(
+                    settings.frontend_url, PublicUrls(settings.public_url), spec.path_of("docs.ui")
+                ),
             ),
             "widgets": WidgetHandlers(
                 spec.path_of("widgets.list"), spec.path_of("widgets.get"),

@@ -6,6 +6,7 @@ import importlib.util
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 
 # A command run with the web processes' environment must neither write its figures among
@@ -81,7 +82,8 @@ def cmd_add_user(settings: Settings, args) -> None:
     open_migrated(settings)
     try:
         user = accounts.register(
-            args.email, password, Passwords.for_profile(settings.env), admin=args.admin
+            args.email, password, Passwords.for_profile(settings.env), admin=args.admin,
+            verified=True,
         )
     except ServiceUnavailable as refused:  # the database's own refusal says more than a 503's text
         raise refused.__cause__ or refused
@@ -120,6 +122,46 @@ def cmd_remove_factors(settings: Settings, args) -> None:
         raise CommandError(refused.message) from None
     success(f"removed from {args.email}: TOTP {removed['totp']}, "
             f"{removed['recovery_codes']} recovery code(s), {removed['passkeys']} passkey(s)")
+
+
+def cmd_mailer(settings: Settings, args) -> None:
+    """Deliver the mail outbox over SMTP_URL (outside production without it, to this output)
+    until SIGTERM; with --once, deliver what is due and exit."""
+    from service import observability
+    from service.mail.mailer import Mailer
+    from service.mail.transport import PrintTransport, SmtpTransport
+
+    observability.configure_logging(stream=sys.stderr)
+    open_migrated(settings)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    if settings.smtp is not None:
+        transport = SmtpTransport(settings.smtp)
+    elif settings.env != "production":
+        transport = PrintTransport()
+    else:
+        print("mailer: mail is off (SMTP_URL is not set); nothing to deliver", file=sys.stderr)
+        if not args.once:
+            stop.wait()
+        return
+    mailer = Mailer(transport, settings.mail_from, lease_seconds=args.lease_seconds)
+    if args.once:
+        tally = mailer.deliver_due()
+        print(f"mailer: {tally.sent} sent, {tally.retried} to retry, {tally.failed} failed",
+              file=sys.stderr)
+        return
+    print(f"mailer: delivering to {transport} until SIGTERM", file=sys.stderr)
+    mailer.run(stop)
+
+
+def cmd_outbox(settings: Settings, args) -> None:
+    """Print how many mails are pending, sent and failed."""
+    from service.mail import outbox
+
+    open_migrated(settings)
+    counts = outbox.counts()
+    print(" ".join(f"{state} {counts[state]}" for state in ("pending", "sent", "failed")))
 
 
 def open_migrated(settings: Settings, maintenance: bool = False) -> None:
@@ -237,6 +279,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     remove_factors.add_argument("email")
     remove_factors.set_defaults(run=cmd_remove_factors)
+    mailer = commands.add_parser(
+        "mailer", help=cmd_mailer.__doc__, description=cmd_mailer.__doc__,
+        epilog="example: SMTP_URL=smtp+starttls://user:pass@smtp.example.com widget-api mailer",
+    )
+    mailer.add_argument("--once", action="store_true", help="deliver what is due, then exit")
+    mailer.add_argument(
+        "--lease-seconds", type=int, default=60, metavar="SECONDS",
+        help="how long a claimed mail waits before another mailer may take it (default 60)",
+    )
+    mailer.set_defaults(run=cmd_mailer)
+    commands.add_parser(
+        "outbox", help=cmd_outbox.__doc__, description=cmd_outbox.__doc__,
+        epilog="example: widget-api outbox   ->   pending 0 sent 12 failed 0",
+    ).set_defaults(run=cmd_outbox)
     commands.add_parser(
         "routes", help=cmd_routes.__doc__,
         description=cmd_routes.__doc__ + " ACCESS is anyone, token (any valid bearer token) "

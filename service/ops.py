@@ -3,11 +3,15 @@
 import logging
 
 import falcon
+import peewee
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily
 
 from service import metrics
 from service.auth.addresses import client_address, parse_address
 from service.db.connection import pending_migrations, schema_behind
 from service.errors import ServiceUnavailable
+from service.mail import outbox
 
 log = logging.getLogger(__name__)
 
@@ -77,4 +81,27 @@ class OpsHandlers:
         """Show the Prometheus figures to the addresses allowed to scrape; to others, no such path."""
         self.scrapers.admit(req)  # MetricsGate has asked already; asked again where it answers
         resp.content_type = metrics.CONTENT_TYPE
-        resp.data = metrics.exposition()
+        resp.data = metrics.exposition() + outbox_exposition()
+
+
+def outbox_exposition() -> bytes:
+    """The mail outbox by state, read from the database (so the same from every worker and host):
+    its depth (pending), and the mails sent and failed that it still holds."""
+    registry = CollectorRegistry()
+    registry.register(OutboxCollector())
+    return generate_latest(registry)
+
+
+class OutboxCollector:
+    def collect(self):
+        try:
+            counts = outbox.counts()
+        except peewee.DatabaseError:  # the database cannot serve: the other figures still show
+            return
+        family = GaugeMetricFamily(
+            "widget_api_mail_outbox", "Mails in the outbox, by state (pending is the depth).",
+            labels=["state"],
+        )
+        for state, count in counts.items():
+            family.add_metric([state], count)
+        yield family

@@ -1,5 +1,6 @@
 """Settings read from the environment, with one profile per APP_ENV."""
 
+import email.utils
 import importlib.util
 import ipaddress
 import logging
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from service.mail.smtp_url import SmtpTarget, parse_smtp_url
 from service.public_urls import parse_origin
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,11 @@ MAX_IDEMPOTENCY_SECONDS = 30 * DAY
 MAX_LEEWAY_SECONDS = 300
 MAX_WINDOW_SECONDS = DAY
 MAX_COUNT = 1_000_000
+MAX_KEY_SECONDS = 30 * DAY
+VERIFICATION_MODES = ("none", "optional", "mandatory")
+DEFAULT_MAIL_FROM = "Widget API <no-reply@localhost>"
+# Set once "mail is off" has been said: the processes started from this one stay quiet.
+MAIL_OFF_WARNED = "WIDGET_API_MAIL_OFF_WARNED"
 DATABASE_FORMS = "sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/NAME"
 # The one SQLite convention: three slashes, then the path, which may itself start with one.
 SQLITE_FORMS = (
@@ -85,6 +92,17 @@ class Settings:
     webauthn_rp_id: str = "localhost"
     webauthn_origins: tuple = field(default_factory=tuple)  # empty: http(s)://localhost, any port
     idempotency_key_expire_seconds: int = DAY
+    smtp: SmtpTarget | None = None
+    mail_from: str = DEFAULT_MAIL_FROM
+    email_verification: str = "optional"
+    email_verification_expire_seconds: int = 3 * DAY
+    password_reset_expire_seconds: int = 3600
+    frontend_url: str | None = None
+
+    @property
+    def mail_enabled(self) -> bool:
+        """Mail goes out over SMTP_URL, or to the mailer's output outside production."""
+        return self.smtp is not None or self.env != "production"
 
     @classmethod
     def from_env(cls, environ=None) -> "Settings":
@@ -135,6 +153,7 @@ class Settings:
                 environ, "IDEMPOTENCY_KEY_EXPIRE_SECONDS", cls.idempotency_key_expire_seconds, 1,
                 MAX_IDEMPOTENCY_SECONDS,
             ),
+            **_mail(env, environ),
         ))
 
 
@@ -410,6 +429,58 @@ def _public_url(raw: str) -> str | None:
     if origin and origin != "*":
         _port_in_range("PUBLIC_URL", origin)
     return origin
+
+
+def _mail(env: str, environ: "Environment") -> dict:
+    """The mail settings; in production without SMTP_URL mail is off, said once."""
+    try:
+        smtp = parse_smtp_url(environ.get("SMTP_URL", ""))
+    except ValueError as bad:
+        raise ConfigError(f"SMTP_URL {bad}") from None
+    verification = choice(environ, "EMAIL_VERIFICATION", VERIFICATION_MODES, "optional")
+    if smtp is None and env == "production":
+        if verification == "mandatory":
+            raise ConfigError(
+                "EMAIL_VERIFICATION=mandatory needs SMTP_URL in production: no mail could prove an address"
+            )
+        if not environ.get(MAIL_OFF_WARNED):
+            log.warning("SMTP_URL is not set: mail is off (no verification, reset or address change mail)")
+            environ.remember(MAIL_OFF_WARNED, "1")
+    return {
+        "smtp": smtp,
+        "mail_from": _mail_from(environ.get("MAIL_FROM", DEFAULT_MAIL_FROM)),
+        "email_verification": verification,
+        "email_verification_expire_seconds": integer(
+            environ, "EMAIL_VERIFICATION_EXPIRE_SECONDS", 3 * DAY, 60, MAX_KEY_SECONDS
+        ),
+        "password_reset_expire_seconds": integer(
+            environ, "PASSWORD_RESET_EXPIRE_SECONDS", 3600, 60, MAX_KEY_SECONDS
+        ),
+        "frontend_url": _frontend_url(environ.get("FRONTEND_URL", "")),
+    }
+
+
+def _mail_from(raw: str) -> str:
+    """The sender: an address, or a name and an address (`Widget API <no-reply@example.com>`)."""
+    address = email.utils.parseaddr(raw.strip())[1]
+    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+", address) or re.search(r"[\r\n]", raw):
+        raise ConfigError(
+            f"MAIL_FROM must be an address such as Widget API <no-reply@example.com>, not {raw!r}"
+        )
+    return raw.strip()
+
+
+def _frontend_url(raw: str) -> str | None:
+    """The page a mailed link opens: an http(s) URL with `{key}` where the key goes."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    if not re.fullmatch(r"https?://[^\s{}]+", raw.replace("{key}", "KEY")) or "{key}" not in raw:
+        raise ConfigError(
+            "FRONTEND_URL must be an http(s) URL holding {key}, such as "
+            f"https://app.example.com/account?key={{key}}, not {raw!r}"
+        )
+    return raw
 
 
 ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?|\*")

@@ -1,5 +1,6 @@
 """Schema changes go only through numbered migrations."""
 
+import uuid
 from datetime import datetime
 
 import falcon.testing
@@ -10,7 +11,7 @@ from service.app import create_app
 from service.auth import accounts
 from service.auth.tokens import Tokens
 from service.db.connection import MIGRATIONS, MIGRATIONS_DIR, bind, migrate, open_database
-from service.db.models import Widget, db
+from service.db.models import User, Widget, db
 from tests.support.databases import drop_postgres_database, fresh_postgres_database
 from tests.support.inprocess import CHEAP, PASSWORD, bearer, login
 from tests.support.settings import POSTGRES_TEST_DB, make_settings
@@ -52,11 +53,23 @@ def database_before_sessions(request, tmp_path):
         drop_postgres_database(url)
 
 
+def user_before_email(email: str, admin: bool = False) -> User:
+    """A user row as the schema before migration 0006 holds it (no email_verified column)."""
+    public_id, p = uuid.uuid4(), db.obj.param
+    db.obj.execute_sql(
+        f'INSERT INTO "users" ("public_id", "email", "password_hash", "admin", "registered_on") '
+        f"VALUES ({p}, {p}, {p}, {p}, {p})",
+        (User.public_id.db_value(public_id), email, CHEAP.hash(PASSWORD), admin, datetime(2026, 1, 1)),
+    )
+    return User(id=User.select(User.id).where(User.email == email).scalar(), public_id=public_id,
+                email=email, admin=admin)
+
+
 def test_upgrade_keeps_users_and_revocations_and_tokens_issued_before_it(database_before_sessions):
     url, database = database_before_sessions
     settings = make_settings(url)
     tokens = Tokens.from_settings(settings)
-    user = accounts.register("before@example.com", PASSWORD, CHEAP)
+    user = user_before_email("before@example.com")
     kept, revoked = (tokens.issue(str(user.public_id), False) for _ in range(2))
     accounts.revoke(tokens.decode(revoked).token_id, tokens.decode(revoked).accepted_until)
 
@@ -71,7 +84,7 @@ def test_upgrade_keeps_users_and_revocations_and_tokens_issued_before_it(databas
 
 def test_upgrade_counts_the_widgets_already_there(database_before_sessions):
     url, database = database_before_sessions
-    owner = accounts.register("owner@example.com", PASSWORD, CHEAP, admin=True)
+    owner = user_before_email("owner@example.com", admin=True)
     Widget.insert_many([
         {"name": name, "info_url": "https://example.com", "created_at": datetime(2026, 1, 1),
          "deadline": datetime(2030, 12, 31, 23, 59, 59), "owner": owner.id}
@@ -83,3 +96,10 @@ def test_upgrade_counts_the_widgets_already_there(database_before_sessions):
     assert client.simulate_get("/api/v1/widgets", headers=admin).json["total_items"] == 3
     Widget.delete().where(Widget.name == "two").execute()
     assert client.simulate_get("/api/v1/widgets", headers=admin).headers["Total-Count"] == "2"
+
+
+def test_upgrade_leaves_existing_addresses_unverified(database_before_sessions):
+    _, database = database_before_sessions
+    user_before_email("unproven@example.com")
+    migrate(database)
+    assert User.get(User.email == "unproven@example.com").email_verified is False

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 import peewee
 
-from service.auth import sessions
+from service.auth import keys, sessions
 from service.auth.challenges import BAD_CREDENTIALS, unauthorized
 from service.auth.emails import normalise_email
 from service.auth.passwords import Passwords
@@ -24,13 +24,22 @@ log = logging.getLogger(__name__)
 WRONG_PASSWORD = "current_password does not match"
 
 
-def register(email: str, password: str, passwords: Passwords, admin: bool = False) -> User:
-    """Create a user; the database's unique index decides who wins a race."""
+def register(
+    email: str, password: str, passwords: Passwords, admin: bool = False, verified: bool = False,
+    welcome=None,
+) -> User:
+    """Create a user; the database's unique index decides who wins a race. `welcome(user)`
+    runs in the same transaction (to queue the verification mail)."""
     email = normalise_email(email)
     password_hash = passwords.hash(password)
     try:
         with must_write("a new user"), db.atomic():
-            return User.create(email=email, password_hash=password_hash, admin=admin)
+            user = User.create(
+                email=email, password_hash=password_hash, admin=admin, email_verified=verified
+            )
+            if welcome is not None:
+                welcome(user)
+            return user
     except peewee.IntegrityError:
         raise Conflict(f"{email} is already registered") from None
 
@@ -84,6 +93,7 @@ def change_password(
         if not lock_user(user.id):
             raise unauthorized(INVALID, refused_token=True)
         User.update(password_hash=password_hash).where(User.id == user.id).execute()
+        keys.kill(user.id)  # a mailed key of the old password's time dies with it
         return sessions.restart(user, user_agent, session_seconds)
 
 

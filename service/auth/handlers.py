@@ -6,14 +6,18 @@ from service import metrics
 from service.auth import accounts
 from service.auth import sessions as auth_sessions
 from service.auth.addresses import client_address, limit_key
+from service.auth.by_email import EmailAccounts
 from service.auth.passwords import Passwords
 from service.auth.throttle import Throttle
 from service.auth.tokens import Tokens
 from service.clock import clock
+from service.db.models import User
+from service.mail.links import key_link
 from service.mfa.gate import require_second_factor
 from service.mfa.handlers import MfaHandlers, PasskeyHandlers
 from service.mfa.passkeys import Passkeys, Relying
 from service.mfa.sealed import Sealer
+from service.public_urls import PublicUrls
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -25,6 +29,8 @@ class AuthHandlers(MfaHandlers, PasskeyHandlers):
         self, tokens: Tokens, passwords: Passwords, throttle: Throttle, trusted_proxies=(),
         refresh_seconds: int = 60, sealer: Sealer | None = None,
         passkey_rules: Passkeys | None = None,
+        email_accounts: EmailAccounts | None = None,
+        links: "KeyLinks | None" = None,
     ):
         self.sealer = sealer or Sealer(tokens.secret)
         self.passkey_rules = passkey_rules or Passkeys(Relying("localhost", ()))
@@ -33,12 +39,23 @@ class AuthHandlers(MfaHandlers, PasskeyHandlers):
         self.throttle = throttle
         self.trusted_proxies = tuple(trusted_proxies)
         self.refresh_seconds = refresh_seconds
+        self.email = email_accounts
+        self.links = links
 
     def register(self, req, resp):
-        """Create an account and return a token for it."""
+        """Create an account and return a token for it; when verification is mandatory, only
+        mail a key (an address already registered gets a notice instead, and the same answer)."""
         body = req.context.inputs.body
         self._count_attempt(req, resp)
-        user = accounts.register(body["email"], body["password"], self.passwords)
+        link = self.links.maker(req, "auth.verify_email")
+        if self.email.mandatory:
+            self.email.register_quietly(body["email"], body["password"], self.throttle, link)
+            resp.status = 201
+            resp.set_headers(NO_STORE)
+            resp.media = {"status": "success", "message": "check your mail to verify your address"}
+            return
+        welcome = (lambda user: self.email.welcome(user, link)) if self.email.sends_verification() else None
+        user = accounts.register(body["email"], body["password"], self.passwords, welcome=welcome)
         self._start_session(req, resp, user, "successfully registered", 201)
 
     def login(self, req, resp):
@@ -47,8 +64,56 @@ class AuthHandlers(MfaHandlers, PasskeyHandlers):
         with metrics.login_attempt():
             address = self._count_attempt(req, resp)
             user = accounts.log_in(body["email"], body["password"], self.passwords, self.throttle, address)
+        self.email.check_login(user)
         require_second_factor(user, address)
         self._start_session(req, resp, user, "successfully logged in", 200)
+
+    def verify_email(self, req, resp):
+        """Spend a mailed key: the address is verified, or the account moves to its new address."""
+        self._count_attempt(req, resp)
+        self.email.verify(req.context.inputs.body["key"])
+        resp.media = {"status": "success", "message": "email address verified"}
+
+    def resend_verification(self, req, resp):
+        """Mail a new verification key to an unverified address; the same answer for any address."""
+        self._count_attempt(req, resp)
+        email = req.context.inputs.body["email"]
+        self.email.resend(email, self.throttle, self.links.maker(req, "auth.verify_email"))
+        self._accepted(resp, "if the address awaits verification, a new key is on its way")
+
+    def request_password_reset(self, req, resp):
+        """Mail a reset key to the address if it has an account; the same answer, in the same time."""
+        self._count_attempt(req, resp)
+        email = req.context.inputs.body["email"]
+        self.email.request_reset(email, self.throttle, self.links.maker(req, "auth.reset_password"))
+        self._accepted(resp, "if the address has an account, a reset key is on its way")
+
+    def reset_password(self, req, resp):
+        """Spend a reset key for a new password and a new session; every other session ends."""
+        body = req.context.inputs.body
+        address = self._count_attempt(req, resp)
+        user = self.email.reset_password(body["key"], body["new_password"], address)
+        self._start_after_reset(req, resp, user, address)
+
+    def change_email(self, req, resp):
+        """Mail a key to the new address and a notice to the old; the move waits for the key."""
+        body = req.context.inputs.body
+        self.email.change_email(
+            req.context.user, body["new_email"], body["current_password"], self.throttle,
+            self._client(req), self.links.maker(req, "auth.verify_email"),
+        )
+        self._accepted(resp, "a key is on its way to the new address")
+
+    def _start_after_reset(self, req, resp, user, address: str) -> None:
+        """The login a reset ends with: an account with a second factor still has to give it
+        (403 with an mfa_token), as a login with the new password would."""
+        require_second_factor(user, address)
+        self._start_session(req, resp, user, "password reset", 200)
+
+    @staticmethod
+    def _accepted(resp, message: str) -> None:
+        resp.status = 202
+        resp.media = {"status": "success", "message": message}
 
     def refresh(self, req, resp):
         """Spend a refresh token for a new access token and a new refresh token, same session."""
@@ -101,6 +166,9 @@ class AuthHandlers(MfaHandlers, PasskeyHandlers):
             "public_id": str(user.public_id),
             "admin": user.admin,
             "registered_on": _timestamp(user.registered_on),
+            "email_verified": bool(
+                User.select(User.email_verified).where(User.id == user.id).scalar()
+            ),
             "token_expires_in": _clock(claims.seconds_left(clock.now())),
         }
 
@@ -143,6 +211,22 @@ class AuthHandlers(MfaHandlers, PasskeyHandlers):
             "refresh_token": started.refresh_token,
             "refresh_expires_in": self.refresh_seconds,
         }
+
+
+class KeyLinks:
+    """Build the link mailed with a key: FRONTEND_URL's page, else the docs page of this service."""
+
+    def __init__(self, frontend_url: str | None, public_urls: PublicUrls, docs_path: str):
+        self.frontend_url = frontend_url
+        self.public_urls = public_urls
+        self.docs_path = docs_path
+
+    def maker(self, req, operation: str):
+        """A function of a key for `operation`; the Host is read (and checked) only when needed."""
+        def link(key: str) -> str:
+            docs = "" if self.frontend_url else self.public_urls.prefix(req) + self.docs_path
+            return key_link(self.frontend_url, docs, operation, key)
+        return link
 
 
 def _timestamp(moment) -> str:

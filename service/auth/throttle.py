@@ -8,7 +8,12 @@ Three counters, each a fixed window that opens with its first hit:
   that limit; past it each address keeps a single attempt for the account until
   the window ends, so a distributed guesser needs a fresh address per guess
   while the owner, from any address that has not failed, still logs in;
-- per client address: every register and login attempt, past AUTH_RATE_LIMIT.
+- per client address: every register and login attempt, past AUTH_RATE_LIMIT;
+  the anonymous mail operations (verify, resend, reset, reset confirm) count here too;
+- per email address: every mail asked for it (register when verification is
+  mandatory, resend, reset, an address change's new address), LOGIN_MAX_FAILURES in
+  LOGIN_FAILURE_WINDOW_SECONDS, whether or not an account has the address, so the
+  limit tells nothing of which addresses exist and nobody can flood a mailbox.
 
 A login reserves its attempt on both failure counters (one atomic increment
 each) before the password is verified, and gives it back on success: racing
@@ -36,6 +41,7 @@ log = logging.getLogger(__name__)
 
 ACCOUNT_LOCKED = "Too many failed logins for this account. Please try again later."
 ADDRESS_LIMITED = "Too many attempts from this address. Please try again later."
+MAILS_LIMITED = "Too many mails asked for this address. Please try again later."
 ACCOUNT_CEILING_FACTOR = 10  # failures per window across all addresses, in LOGIN_MAX_FAILURES
 ADDRESS_POLICY = "address"  # the quota's name in the RateLimit headers
 
@@ -97,6 +103,16 @@ class Throttle:
             raise refused
         return quota
 
+    def count_mail(self, email: str) -> int | None:
+        """Count a mail asked for `email`; past the limit, the seconds until it lifts, else None.
+
+        It runs inside the caller's write transaction, which it does not end: the
+        request's work is the same whether it is refused or not.
+        """
+        now, limit = utcnow(), self.account_limit
+        row = hit(mail_key(email), limit.seconds, now)
+        return seconds_until(row.window_ends_at, now) if row.hits > limit.hits else None
+
     def reserve_login(self, email: str, address: str) -> "Reservation":
         """Count a login attempt as a failure before its password is verified; refuse it past a limit.
 
@@ -145,6 +161,12 @@ def account_key(email: str) -> str:
     """Key an account by a hash of its normalised email: the table holds no addresses of people."""
     digest = hashlib.sha256(normalise_email(email).encode()).hexdigest()
     return f"account:{digest}"
+
+
+def mail_key(email: str) -> str:
+    """Key the mails asked for an address by a hash of it, whether or not an account has it."""
+    digest = hashlib.sha256(normalise_email(email).encode()).hexdigest()
+    return f"mail:{digest}"
 
 
 def pair_key(email: str, address: str) -> str:

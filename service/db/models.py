@@ -1,6 +1,7 @@
 """The peewee models; their tables are created only by migrations."""
 
 import uuid
+
 import peewee
 
 from service.clock import utcnow
@@ -20,6 +21,7 @@ class User(BaseModel):
     password_hash = peewee.CharField(max_length=255)
     admin = peewee.BooleanField(default=False)
     registered_on = peewee.DateTimeField(default=utcnow)
+    email_verified = peewee.BooleanField(default=False)
 
     class Meta:
         table_name = "users"
@@ -156,6 +158,8 @@ class Ceremony(BaseModel):
 
     class Meta:
         table_name = "webauthn_ceremonies"
+
+
 class IdempotencyKey(BaseModel):
     """The first complete answer to a request that carried an Idempotency-Key, kept for its
     retries; one per caller (`scope`) and key."""
@@ -174,3 +178,38 @@ class IdempotencyKey(BaseModel):
     class Meta:
         table_name = "idempotency_keys"
         indexes = ((("scope", "key"), True),)
+
+
+class EmailKey(BaseModel):
+    """A mailed key (verification, reset, address change), stored only as its SHA-256."""
+
+    user = peewee.ForeignKeyField(User, backref="email_keys", on_delete="CASCADE")
+    kind = peewee.CharField(max_length=16)
+    key_hash = peewee.CharField(max_length=64, unique=True)
+    new_email = peewee.CharField(max_length=254, null=True)  # where an address change moves to
+    created_at = peewee.DateTimeField(default=utcnow)
+    expires_at = peewee.DateTimeField(index=True)
+    spent_at = peewee.DateTimeField(null=True)  # used, replaced by a newer key, or killed
+
+    class Meta:
+        table_name = "email_keys"
+        indexes = ((("user", "kind"), False),)
+
+
+class OutboxMail(BaseModel):
+    """A mail written in the transaction that caused it; the mailer delivers it at least once."""
+
+    message_id = peewee.CharField(max_length=255, unique=True)  # fixed here: a resend is the same mail
+    recipient = peewee.CharField(max_length=254)
+    subject = peewee.CharField(max_length=255)
+    body = peewee.TextField()  # emptied once sent or failed: no key outlives its delivery here
+    created_at = peewee.DateTimeField(default=utcnow)
+    due_at = peewee.DateTimeField()  # when it may be tried next; a claim moves it past its lease
+    attempts = peewee.IntegerField(default=0)
+    state = peewee.CharField(max_length=8, default="pending")  # pending, sent, failed
+    sent_at = peewee.DateTimeField(null=True)
+    last_error = peewee.CharField(max_length=500, null=True)
+
+    class Meta:
+        table_name = "mail_outbox"
+        indexes = ((("state", "due_at"), False),)

@@ -13,7 +13,9 @@ USER = "/api/v1/auth/user"
 def test_current_user_shows_exactly_the_public_fields(client):
     token = token_for(client, "Me@Example.com")
     body = client.simulate_get(USER, headers=bearer(token)).json
-    assert set(body) == {"email", "public_id", "admin", "registered_on", "token_expires_in"}
+    assert set(body) == {
+        "email", "public_id", "admin", "registered_on", "email_verified", "token_expires_in"
+    }
     assert body["email"] == "me@example.com"
     assert body["admin"] is False
 
