@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from service.clock import utcnow
-from service.db.models import IdempotencyKey, User, Widget
+from service.db.models import IdempotencyKey, OutboxMail, User, Widget
 from service.idempotency import keys
 from tests.support.inprocess import admin_token, assert_envelope, bearer, post_form, token_for
 from tests.support.widgets import WIDGETS, widget_body
@@ -132,3 +132,14 @@ def test_purge_removes_only_expired_keys(client_with, frozen_clock):
     assert create(client, admin, "new", name="new").status_code == 201
     assert keys.purge_expired() == 1
     assert [row.key for row in IdempotencyKey.select()] == ["new"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/auth/password/reset", "/api/v1/auth/email/verify/resend"])
+def test_a_retried_mail_request_is_answered_again_and_queues_no_second_mail(client, admin, key, path):
+    token_for(client, "owner@example.com")  # an address that exists, so a mail is queued
+    queued = OutboxMail.select().count()
+    first = client.simulate_post(path, json={"email": "owner@example.com"}, headers={"Idempotency-Key": key})
+    retry = client.simulate_post(path, json={"email": "owner@example.com"}, headers={"Idempotency-Key": key})
+    assert first.status_code == retry.status_code == 202
+    assert retry.content == first.content and retry.headers["Idempotent-Replayed"] == "true"
+    assert OutboxMail.select().count() == queued + 1
