@@ -99,7 +99,7 @@ class EnvelopeWorker(SyncWorker):
             self.access(req, client, addr, f"{status} {reason}", len(body), started)
         try:
             util.write_nonblock(client, data)
-        except Exception:
+        except OSError:  # the client is gone
             self.log.debug("Failed to send error message.")
 
     def access(self, req, client, addr, status: str, length: int, started: datetime) -> None:
