@@ -55,7 +55,10 @@ workers = number("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 12)
 # Sync workers: one request at a time per process, no shared state, and a hung
 # request costs one worker, which the timeout below replaces. They do not keep
 # client connections alive, so a load balancer opens one per request.
-worker_class = "sync"
+# service/worker.py is gunicorn's sync worker whose own refusals (a malformed or
+# over-long request line, too many or too large headers, an unknown transfer
+# coding) answer the error envelope with an X-Request-ID, not an HTML page.
+worker_class = "service.worker.EnvelopeWorker"
 
 # The master kills and replaces a worker silent for this long. The service
 # bounds its own waits well inside it: connecting (3 s), one statement (5 s),
@@ -76,7 +79,7 @@ graceful_timeout = number("GUNICORN_GRACEFUL_TIMEOUT", 25, 1, 3600)
 max_requests = number("GUNICORN_MAX_REQUESTS", 10000, 0, 1_000_000_000)
 max_requests_jitter = number("GUNICORN_MAX_REQUESTS_JITTER", 1000, 0, 1_000_000_000)
 
-# Request line and header bounds, refused by gunicorn (414, 431) before the app
+# Request line and header bounds, refused by the worker (414, 431) before the app
 # runs (the app bounds bodies itself: 413). A bearer token is a few hundred
 # bytes, well inside a field.
 limit_request_line = 4094

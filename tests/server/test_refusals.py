@@ -1,0 +1,105 @@
+"""Requests gunicorn refuses before the app sees them answer the error envelope, over real gunicorn:
+the status gunicorn gives, `application/json`, an `X-Request-ID`, a fixed message quoting nothing
+the client sent, and one well-formed log line."""
+
+import json
+import re
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from tests.support.gunicorn import ROOT, serve
+
+pytestmark = pytest.mark.server
+
+GUNICORN_LINE = re.compile(r"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}\] \[\d+\] \[[A-Z]+\] \S.*")
+GENERATED = re.compile(r"[0-9a-f]{32}")
+FILLER = b"q" * 9000
+# (what the client sends, the status gunicorn answers it with, a part of it no answer may quote)
+REFUSED = {
+    "bad request line": (b"GARBAGE\r\n\r\n", 400, "GARBAGE"),
+    "bad method": (b"G@T /health HTTP/1.1\r\nHost: x\r\n\r\n", 400, "G@T"),
+    "bad HTTP version": (b"GET /health HTTP/7.3\r\nHost: x\r\n\r\n", 400, "7.3"),
+    "negative Content-Length": (
+        b"GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", 400, "-1"),
+    "bad header name": (b"GET /health HTTP/1.1\r\nHost: x\r\nBad\x01Name: 1\r\n\r\n", 400, "Bad"),
+    "over-long request line": (
+        b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "aaaaaaaa"),
+    "too many headers": (
+        b"GET /health HTTP/1.1\r\nHost: x\r\n"
+        + b"".join(b"X-Many-%d: 1\r\n" % i for i in range(60)) + b"\r\n", 431, "X-Many"),
+    "too large a header": (
+        b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + FILLER + b"\r\n\r\n", 431, "qqqqqqqq"),
+    "unknown transfer coding": (
+        b"PUT /api/v1/widgets/any HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: x-custom\r\n\r\n",
+        501, "x-custom"),
+}
+
+
+@pytest.fixture(scope="module")
+def gunicorn(database_url):
+    """gunicorn -c gunicorn.conf.py; no refusal reaches the database."""
+    running = serve(database_url)
+    yield running
+    running.stop()
+
+
+def exchange(server, data: bytes) -> tuple[int, dict, bytes]:
+    """Write raw bytes to the server; its answer's status, headers (lower-case names) and body."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
+        connection.sendall(data)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *fields = head.decode("latin-1").split("\r\n")
+    headers = {name.strip().lower(): value.strip() for name, _, value in
+               (field.partition(":") for field in fields)}
+    return int(status_line.split()[1]), headers, body
+
+
+@pytest.mark.parametrize("case", REFUSED)
+def test_a_refused_request_answers_the_envelope(gunicorn, case):
+    data, status, sent = REFUSED[case]
+    logged = len(gunicorn.errors().splitlines())
+    answered, headers, body = exchange(gunicorn, data)
+    assert answered == status
+    assert headers["content-type"] == "application/json"
+    assert int(headers["content-length"]) == len(body)
+    assert GENERATED.fullmatch(headers["x-request-id"])
+    assert headers["x-content-type-options"] == "nosniff"
+    envelope = json.loads(body)
+    assert set(envelope) == {"status", "message"} and envelope["status"] == "fail"
+    assert envelope["message"] and sent not in envelope["message"]
+    lines = gunicorn.errors().splitlines()[logged:]
+    assert [line for line in lines if not GUNICORN_LINE.fullmatch(line)] == [], lines
+    assert [line for line in lines if "Invalid request from ip=" in line and
+            headers["x-request-id"] in line] == lines and len(lines) == 1, lines
+
+
+def test_each_refusal_gets_its_own_request_id(gunicorn):
+    ids = {exchange(gunicorn, b"GARBAGE\r\n\r\n")[1]["x-request-id"] for _ in range(3)}
+    assert len(ids) == 3
+
+
+def test_a_refused_head_request_answers_headers_only(gunicorn):
+    status, headers, body = exchange(
+        gunicorn, b"HEAD /health HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n")
+    assert (status, body) == (400, b"")
+    assert headers["content-type"] == "application/json" and int(headers["content-length"]) > 0
+    assert GENERATED.fullmatch(headers["x-request-id"])
+
+
+def test_the_worker_module_leaves_metrics_and_logging_to_the_workers():
+    """gunicorn's master imports the worker class: it must not bring the metrics (which would make
+    files in the master) or the app's logging."""
+    code = (
+        "import sys, service.worker, gunicorn.workers.sync as sync;"
+        "assert issubclass(service.worker.EnvelopeWorker, sync.SyncWorker);"
+        "print(sorted(m for m in sys.modules if m.startswith(('service.', 'prometheus', 'falcon'))))"
+    )
+    found = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                           text=True, check=True)
+    assert found.stdout.strip() == "['service.worker']"
