@@ -7,6 +7,7 @@ import jwt
 
 from service.auth.sessions import digest
 from service.db.models import RefreshToken, User
+from service.settings import Settings
 from tests.support.inprocess import (
     PASSWORD,
     assert_envelope,
@@ -24,12 +25,15 @@ from tests.support.sessions import (
     sessions_of,
     works,
 )
+from tests.support.settings import TESTING_ENV
 from tests.support.tokens import forge
 
 INVALID_REFRESH = "Invalid refresh token. Please log in again."
 BLACKLISTED = "Token blacklisted. Please log in again."
 SESSION_ENDED = "Token blacklisted: its session has ended. Please log in again."
 NEW_PASSWORD = "a new and longer passphrase"
+# The testing profile's session lifetime: at least its tokens' (300 s here), as sessions must outlive them.
+SESSION_SECONDS = Settings.from_env(TESTING_ENV).refresh_token_expire_seconds
 
 
 def test_register_and_login_start_a_session_with_a_refresh_token(client):
@@ -37,7 +41,7 @@ def test_register_and_login_start_a_session_with_a_refresh_token(client):
     for response in (register(client, email), login(client, email)):
         body = response.json
         assert len(body["refresh_token"]) == 43
-        assert body["refresh_expires_in"] == 60  # the testing profile's default
+        assert body["refresh_expires_in"] == SESSION_SECONDS == 300
         assert session_of(body["access_token"])
     assert len(sessions_of(client, body["access_token"])) == 2
 
@@ -104,13 +108,13 @@ def test_unknown_refresh_token_answers_401(client):
 
 def test_expired_refresh_token_answers_401(frozen_clock, client):
     token = register(client).json["refresh_token"]
-    frozen_clock.freeze(frozen_clock.now() + timedelta(seconds=60))
+    frozen_clock.freeze(frozen_clock.now() + timedelta(seconds=SESSION_SECONDS))
     assert_envelope(refresh(client, token), 401, INVALID_REFRESH)
 
 
 def test_refresh_token_still_works_just_before_it_expires(frozen_clock, client):
     token = register(client).json["refresh_token"]
-    frozen_clock.freeze(frozen_clock.now() + timedelta(seconds=59))
+    frozen_clock.freeze(frozen_clock.now() + timedelta(seconds=SESSION_SECONDS - 1))
     assert refresh(client, token).status_code == 200
 
 
@@ -153,7 +157,7 @@ def test_sessions_leaves_out_ended_and_expired_ones(frozen_clock, client):
     ended = register(client, email).json["access_token"]
     client.simulate_delete(f"{SESSIONS}/{session_of(ended)}", headers=bearer(ended))
     login(client, email)
-    frozen_clock.freeze(frozen_clock.now() + timedelta(seconds=61))
+    frozen_clock.freeze(frozen_clock.now() + timedelta(seconds=SESSION_SECONDS + 1))
     current = login(client, email).json["access_token"]
     assert [s["id"] for s in sessions_of(client, current)] == [session_of(current)]
 
