@@ -77,6 +77,7 @@ def test_purge_tokens_command_keeps_revocations_within_its_leeway(
     monkeypatch.setenv("APP_ENV", "testing")
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("TOKEN_LEEWAY_SECONDS", LEEWAY)
+    monkeypatch.setenv("TOKEN_EXPIRE_SECONDS", LEEWAY)  # a leeway past the token's life is refused
     assert cli.main(["purge-tokens"]) == 0
     db.obj.close()  # the command's own connection
     bind(database)
