@@ -14,14 +14,13 @@ import peewee
 from service.auth import keys, sessions
 from service.auth.emails import normalise_email
 from service.auth.passwords import Passwords
-from service.auth.throttle import MAILS_LIMITED, Throttle, account_key, pair_key
+from service.auth.throttle import MAILS_LIMITED, Throttle, account_key, pair_key, refusal
 from service.auth.writes import must_write
 from service.db.models import AuthThrottle, User, db
 from service.errors import (
     Conflict,
     Forbidden,
     ServiceUnavailable,
-    TooManyRequests,
     ValidationFailed,
 )
 from service.mail import texts
@@ -137,7 +136,7 @@ class EmailAccounts:
                 keys.issue(owner, kind, key, lifetime)
                 self.outbox.queue_to(User.select(User.email).where(account), mail)
         if refused is not None:
-            raise TooManyRequests(MAILS_LIMITED, refused)
+            raise refusal(MAILS_LIMITED, refused)
 
     def reset_password(self, key: str, new_password: str, address: str) -> User:
         """Spend a reset key: set the password, verify the address, kill every key, end every
@@ -199,4 +198,4 @@ class EmailAccounts:
             if refused is None:
                 self.outbox.queue(stored.email, texts.change_notice(new_email))
         if refused is not None:
-            raise TooManyRequests(MAILS_LIMITED, refused)
+            raise refusal(MAILS_LIMITED, refused)

@@ -39,11 +39,17 @@ from service.errors import TooManyRequests
 
 log = logging.getLogger(__name__)
 
-ACCOUNT_LOCKED = "Too many failed logins for this account. Please try again later."
-ADDRESS_LIMITED = "Too many attempts from this address. Please try again later."
-MAILS_LIMITED = "Too many mails asked for this address. Please try again later."
+ACCOUNT_LOCKED = "Too many failed logins for this account."
+ADDRESS_LIMITED = "Too many attempts from this address."
+MAILS_LIMITED = "Too many mails asked for this address."
 ACCOUNT_CEILING_FACTOR = 10  # failures per window across all addresses, in LOGIN_MAX_FAILURES
 ADDRESS_POLICY = "address"  # the quota's name in the RateLimit headers
+
+
+def refusal(reason: str, seconds: int) -> TooManyRequests:
+    """A 429 whose message says when to try again, as its Retry-After does for clients."""
+    wait = "1 second" if seconds == 1 else f"{seconds} seconds"
+    return TooManyRequests(f"{reason} Please try again in {wait}.", seconds)
 
 
 @dataclass(frozen=True)
@@ -98,7 +104,7 @@ class Throttle:
         reset = seconds_until(row.window_ends_at, now)
         quota = Quota(limit.hits, limit.seconds, max(0, limit.hits - row.hits), reset)
         if row.hits > limit.hits:
-            refused = TooManyRequests(ADDRESS_LIMITED, reset)
+            refused = refusal(ADDRESS_LIMITED, reset)
             refused.headers.update(quota.headers())
             raise refused
         return quota
@@ -123,13 +129,13 @@ class Throttle:
         now, limit = utcnow(), self.account_limit
         pair = hit(pair_key(email, address), limit.seconds, now)
         if pair.hits > limit.hits:
-            raise TooManyRequests(ACCOUNT_LOCKED, seconds_until(pair.window_ends_at, now))
+            raise refusal(ACCOUNT_LOCKED, seconds_until(pair.window_ends_at, now))
         account = hit(account_key(email), limit.seconds, now)
         if pair.hits > 1 and account.hits > limit.hits * ACCOUNT_CEILING_FACTOR:
             give_back(pair)
             give_back(account)
             lifts = min(pair.window_ends_at, account.window_ends_at)
-            raise TooManyRequests(ACCOUNT_LOCKED, seconds_until(lifts, now))
+            raise refusal(ACCOUNT_LOCKED, seconds_until(lifts, now))
         return Reservation(pair, account)
 
     def succeeded(self, reservation: "Reservation") -> None:

@@ -4,7 +4,7 @@ import logging
 
 import falcon
 
-from service.errors import ApiError, render
+from service.errors import ApiError, NotFound, ValidationFailed, render
 from service.spec.routing import PathResource, operation_of
 from service.spec.validator import Validator
 
@@ -26,7 +26,15 @@ class ContractMiddleware:
                 return  # Falcon's OPTIONS responder and the CORS middleware answer it
             raise falcon.HTTPMethodNotAllowed(sorted(resource.operations))
         if op is not None:
-            req.context.inputs = self.validator.request(op, req, params)
+            try:
+                req.context.inputs = self.validator.request(op, req, params)
+            except ValidationFailed as failed:
+                if names_nothing(req, params, failed.errors):
+                    raise NotFound(
+                        f"{req.path} names nothing: the collection is {req.path.rstrip('/')}, "
+                        "without the trailing slash."
+                    ) from None
+                raise
 
     def process_response(self, req, resp, resource, req_succeeded):
         op = operation_of(req, resource)
@@ -39,6 +47,14 @@ class ContractMiddleware:
                 req.method, req.path, resp.status, "; ".join(problems),
             )
             render(resp, ApiError())
+
+
+def names_nothing(req, params: dict, errors: dict) -> bool:
+    """A trailing slash on a collection (`/api/v1/widgets/`): the path's own parameter is empty
+    and the spec refuses it empty, so the request is about no item at all."""
+    return req.path.endswith("/") and any(
+        value == "" and name in errors for name, value in params.items()
+    )
 
 
 def is_preflight(req) -> bool:

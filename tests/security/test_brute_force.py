@@ -21,17 +21,24 @@ from tests.support.databases import empty_tables
 from tests.support.gunicorn import Gunicorn, serve
 from tests.support.inprocess import PASSWORD, assert_envelope, login, register
 
-LOCKED = "Too many failed logins for this account. Please try again later."
-LIMITED = "Too many attempts from this address. Please try again later."
+LOCKED = "Too many failed logins for this account."
+LIMITED = "Too many attempts from this address."
 WRONG = "wrong password!"
 
 
-def assert_throttled(response, message: str) -> int:
-    """Assert a 429 with the envelope and a usable Retry-After; return its seconds."""
-    assert_envelope(response, 429, message)
+def assert_throttled(response, reason: str) -> int:
+    """Assert a 429 with the envelope, a usable Retry-After and a message saying the same wait;
+    return its seconds."""
     retry_after = int(response.headers["Retry-After"])
     assert retry_after >= 1
+    assert_envelope(response, 429, try_again(reason, retry_after))
     return retry_after
+
+
+def try_again(reason: str, seconds: int) -> str:
+    """The message of a 429: why, and when to try again."""
+    wait = "1 second" if seconds == 1 else f"{seconds} seconds"
+    return f"{reason} Please try again in {wait}."
 
 
 def fail_logins(client, email: str, times: int, address: str = "127.0.0.1") -> None:
@@ -315,3 +322,14 @@ def test_concurrent_wrong_passwords_verify_no_more_than_the_limit(gunicorn):
     assert requests.post(server.url + "/api/v1/auth/register", json=credentials, timeout=10).ok
     guesses = race(server.url + "/api/v1/auth/login", {**credentials, "password": WRONG}, 10)
     assert guesses == {401: 3, 429: 7}
+
+
+def test_the_429_says_in_its_message_when_to_try_again(locking, frozen_clock):
+    fail_logins(locking, "user@example.com", 3)
+
+    refused = login(locking, "user@example.com")
+
+    assert refused.headers["Retry-After"] == "900"
+    assert refused.json["message"] == (
+        "Too many failed logins for this account. Please try again in 900 seconds."
+    )
