@@ -16,6 +16,7 @@ from service.auth.emails import normalise_email
 from service.auth.passwords import Passwords
 from service.auth.throttle import MAILS_LIMITED, Throttle, account_key, pair_key, refusal
 from service.auth.writes import must_write
+from service.db.locks import write_transaction
 from service.db.models import AuthThrottle, User, db
 from service.errors import (
     Conflict,
@@ -84,7 +85,7 @@ class EmailAccounts:
         email, key = normalise_email(email), keys.new_key()
         password_hash = self.passwords.hash(password)
         lifetime = self.lifetimes.verification
-        with must_write("a new user"), keys.write_transaction():
+        with must_write("a new user"), write_transaction():
             User.insert(email=email, password_hash=password_hash).on_conflict_ignore().execute()
             user = User.get(User.email == email)
             refused = throttle.count_mail(email)
@@ -129,7 +130,7 @@ class EmailAccounts:
         self._require_mail()
         account = User.email == email if condition is None else (User.email == email) & condition
         owner = User.select(User.id).where(account)
-        with must_write("a mailed key"), keys.write_transaction():
+        with must_write("a mailed key"), write_transaction():
             keys.lock_users(owner)
             refused = throttle.count_mail(email)
             if refused is None:
@@ -142,7 +143,7 @@ class EmailAccounts:
         """Spend a reset key: set the password, verify the address, kill every key, end every
         session and clear the account's failed logins. The caller starts the new session."""
         password_hash = self.passwords.hash(new_password)  # before the lookup: any key costs the same
-        with must_write("a new password"), keys.write_transaction():
+        with must_write("a new password"), write_transaction():
             found = keys.spend(key, (keys.RESET,))
             if found is None:
                 raise ValidationFailed({"key": BAD_KEY})
@@ -159,7 +160,7 @@ class EmailAccounts:
 
     def verify(self, key: str) -> None:
         """Spend a verification or address-change key; a change moves the account (409 if taken)."""
-        with must_write("a verified address"), keys.write_transaction():
+        with must_write("a verified address"), write_transaction():
             found = keys.spend(key, (keys.VERIFY, keys.CHANGE))
             if found is None:
                 raise ValidationFailed({"key": BAD_KEY})
@@ -188,7 +189,7 @@ class EmailAccounts:
         throttle.succeeded(reservation)
         new_email, key = normalise_email(new_email), keys.new_key()
         lifetime = self.lifetimes.verification
-        with must_write("an address change"), keys.write_transaction():
+        with must_write("an address change"), write_transaction():
             owner = User.select(User.id).where(User.id == user.id)
             keys.lock_users(owner)
             refused = throttle.count_mail(new_email)

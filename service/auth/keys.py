@@ -6,13 +6,13 @@ and a password change kills them all. docs/security.md gives the lifecycle.
 
 import hashlib
 import secrets
-from contextlib import contextmanager
 from datetime import timedelta
 
 import peewee
 
 from service.clock import utcnow
-from service.db.models import EmailKey, User, db
+from service.db.locks import lock_user
+from service.db.models import EmailKey, User
 
 KEY_BYTES = 32  # 256 bits
 VERIFY, RESET, CHANGE = "verify", "reset", "change"
@@ -26,17 +26,9 @@ def digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-@contextmanager
-def write_transaction():
-    """A transaction that writes from its first statement; SQLite takes its write lock up front."""
-    with db.atomic(*(() if isinstance(db.obj, peewee.PostgresqlDatabase) else ("IMMEDIATE",))):
-        yield
-
-
 def lock_users(users: peewee.Select) -> None:
-    """Lock the rows `users` selects (users come first in every write path's lock order)."""
-    if isinstance(db.obj, peewee.PostgresqlDatabase):
-        list(users.for_update())
+    """Lock the row `users` selects, if any (users come first in every write path's lock order)."""
+    lock_user(users)
 
 
 def issue(users: peewee.Select, kind: str, key: str, seconds: int, new_email: str | None = None) -> None:
