@@ -501,6 +501,14 @@ def _cors_origins(env: str, raw: str | None) -> tuple:
     return origins
 
 
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def _webauthn(env: str, environ, public_url: str | None) -> tuple[str, tuple]:
     """The passkeys' relying party id and the origins ceremonies may come from.
 
@@ -509,13 +517,16 @@ def _webauthn(env: str, environ, public_url: str | None) -> tuple[str, tuple]:
     RP ID or end in `.` and it, or no browser would sign for it: in production
     a mismatch stops the service, elsewhere it is a warning.
     """
-    default_rp = urlsplit(public_url).hostname if public_url else "localhost"
+    named = urlsplit(public_url).hostname if public_url else None
+    if named and _is_address(named):  # an IP address is no RP ID: such a PUBLIC_URL names no default
+        named = None
+    default_rp = named or "localhost"
     rp_id = (environ.get("WEBAUTHN_RP_ID") or default_rp).strip().lower().rstrip(".")
     if not re.fullmatch(r"[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?", rp_id):
         raise ConfigError(f"WEBAUTHN_RP_ID must be a host name like example.com, not {rp_id!r}")
     raw = environ.get("WEBAUTHN_ORIGINS", "")
     origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
-    if not origins and public_url:
+    if not origins and named:
         origins = (public_url,)
     for origin in origins:
         if not ORIGIN.fullmatch(origin) or origin == "*":

@@ -262,3 +262,10 @@ def test_a_sqlite_url_read_otherwise_than_it_looks_is_refused_showing_the_form_t
         Settings.from_env({"DATABASE_URL": url})
     assert hint in str(refused.value)
     assert str(refused.value).endswith(ACCEPTED_DATABASE_FORMS)
+
+
+@pytest.mark.parametrize("public_url", ["http://[::1]:8000", "http://127.0.0.1:8000"])
+def test_a_public_url_at_an_ip_address_leaves_passkeys_at_localhost(public_url):
+    """An IP address can be no RP ID; the service still starts, passkeys on localhost."""
+    settings = Settings.from_env({"PUBLIC_URL": public_url, "SECRET_KEY": STRONG})
+    assert (settings.webauthn_rp_id, settings.webauthn_origins) == ("localhost", ())
