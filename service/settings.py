@@ -170,6 +170,13 @@ def _coherent(settings: "Settings") -> "Settings":
             f"TOKEN_LEEWAY_SECONDS ({settings.token_leeway_seconds}) must be at most "
             f"TOKEN_EXPIRE_SECONDS ({access}): the leeway would outlast the token"
         )
+    if settings.env == "production" and settings.smtp and not (
+        settings.public_url or settings.frontend_url
+    ):  # a link built from the request's Host would send a victim's key to whoever sent that Host
+        raise ConfigError(
+            "SMTP_URL needs PUBLIC_URL or FRONTEND_URL in production: mailed links must name "
+            "this service's own origin, never the Host header of whoever asked for the mail"
+        )
     return settings
 
 

@@ -269,3 +269,13 @@ def test_a_public_url_at_an_ip_address_leaves_passkeys_at_localhost(public_url):
     """An IP address can be no RP ID; the service still starts, passkeys on localhost."""
     settings = Settings.from_env({"PUBLIC_URL": public_url, "SECRET_KEY": STRONG})
     assert (settings.webauthn_rp_id, settings.webauthn_origins) == ("localhost", ())
+
+
+def test_production_mail_without_an_origin_of_its_own_is_refused_naming_public_url():
+    """Mailed links never follow a request's Host: a reset asked with `Host: evil.example`
+    would otherwise mail the victim a link to evil.example carrying their key."""
+    environ = {"APP_ENV": "production", "SECRET_KEY": STRONG, "SMTP_URL": "smtp://127.0.0.1:2525"}
+    with pytest.raises(ConfigError, match="SMTP_URL needs PUBLIC_URL or FRONTEND_URL in production"):
+        Settings.from_env(environ)
+    assert Settings.from_env({**environ, "PUBLIC_URL": "https://api.example.com"}).smtp
+    assert Settings.from_env({**environ, "FRONTEND_URL": "https://app.example.com/k?key={key}"}).smtp

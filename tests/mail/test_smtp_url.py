@@ -46,7 +46,7 @@ def test_production_without_smtp_url_turns_mail_off_and_refuses_mandatory_verifi
     assert Settings.from_env(dict(base)).mail_enabled is False
     with pytest.raises(ConfigError, match="SMTP_URL"):
         Settings.from_env({**base, "EMAIL_VERIFICATION": "mandatory"})
-    assert Settings.from_env({**base, "SMTP_URL": "smtp://relay"}).mail_enabled is True
+    assert Settings.from_env({**base, "SMTP_URL": "smtp://relay", "PUBLIC_URL": "https://api.example.com"}).mail_enabled is True
 
 
 @pytest.mark.parametrize("name, value", [
