@@ -79,8 +79,10 @@ def change_password(
     user_agent: str | None, session_seconds: int,
 ) -> sessions.Started:
     """Set a new password and start a new session, ending every other; the current password
-    is checked as a login is, within the same failure limits (a wrong one counts). A user
-    deleted meanwhile gets the 401 their token gets from then on."""
+    is checked as a login is, within the same failure limits (a wrong one counts). The hash
+    it was checked against must still be the stored one when the new one is written, so of
+    concurrent changes exactly one succeeds. A user deleted meanwhile gets the 401 their
+    token gets from then on."""
     reservation = throttle.reserve_login(user.email, address)
     stored = User.get_or_none(User.id == user.id)
     if stored is None:
@@ -92,7 +94,11 @@ def change_password(
     with must_write("a new password"), write_transaction():
         if not lock_user(user.id):
             raise unauthorized(INVALID, refused_token=True)
-        User.update(password_hash=password_hash).where(User.id == user.id).execute()
+        changed = User.update(password_hash=password_hash).where(
+            (User.id == user.id) & (User.password_hash == stored.password_hash)
+        ).execute()
+        if not changed:  # another change won meanwhile: the password checked is no longer current
+            raise ValidationFailed({"current_password": WRONG_PASSWORD})
         keys.kill(user.id)  # a mailed key of the old password's time dies with it
         return sessions.restart(user, user_agent, session_seconds)
 
