@@ -105,7 +105,7 @@ def change_password(
 
 _TOKEN_HOLDER = Prepared(
     lambda token_id, public_id, session_id: User.select(
-        User.id, User.public_id, User.email, User.admin, User.registered_on,
+        User.id, User.public_id, User.email, User.admin, User.registered_on, User.email_verified,
         peewee.fn.EXISTS(RevokedToken.select(RevokedToken.id).where(RevokedToken.jti == token_id)),
         peewee.fn.EXISTS(
             Session.select(Session.id).where(
@@ -138,7 +138,7 @@ def token_holder(
     ).fetchone()
     if row is None:
         return None, is_revoked(token_id)
-    user_id, stored_public_id, email, admin, registered_on, revoked, session_going = row
+    user_id, stored_public_id, email, admin, registered_on, verified, revoked, session_going = row
     user = User(
         __no_default__=True,  # every field is set here: no fresh public_id or clock read to discard
         id=user_id,
@@ -146,6 +146,7 @@ def token_holder(
         email=email,
         admin=User.admin.python_value(admin),
         registered_on=User.registered_on.python_value(registered_on),
+        email_verified=User.email_verified.python_value(verified),
     )
     if revoked:
         return user, REVOKED

@@ -11,7 +11,6 @@ from service.auth.passwords import Passwords
 from service.auth.throttle import Throttle
 from service.auth.tokens import Tokens
 from service.clock import clock
-from service.db.models import User
 from service.mail.links import key_link
 from service.mfa.gate import require_second_factor
 from service.mfa.handlers import MfaHandlers, PasskeyHandlers
@@ -166,9 +165,7 @@ class AuthHandlers(MfaHandlers, PasskeyHandlers):
             "public_id": str(user.public_id),
             "admin": user.admin,
             "registered_on": _timestamp(user.registered_on),
-            "email_verified": bool(
-                User.select(User.email_verified).where(User.id == user.id).scalar()
-            ),
+            "email_verified": user.email_verified,
             "token_expires_in": _clock(claims.seconds_left(clock.now())),
         }
 
