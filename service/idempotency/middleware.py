@@ -3,8 +3,9 @@
 Each such operation's handler is wrapped: a request without the header runs as
 before; with it, a retry of a request that was answered gets that answer again
 (`Idempotent-Replayed: true`) and nothing is done twice. What is stored is the
-first complete answer the handler gave, refusals included, but never a 5xx: a
-request that failed on the server's side runs anew when retried.
+first complete answer the handler gave, refusals included, but never one that
+asks to be tried again later (a 429 or a 5xx): such a retry runs anew, so it
+is not refused again after the wait it was told to keep.
 """
 
 import functools
@@ -52,7 +53,7 @@ class Idempotency:
             with keys.claimed(keyed) as row:
                 if row is None:
                     answer = _run(handler, req, resp)
-                    if answer.status < 500:
+                    if keeps(answer.status):
                         keys.keep(keyed, answer, self.expire_seconds)
                     return
         _replay(resp, keys.replay(row, keyed))
@@ -68,6 +69,11 @@ class Idempotency:
         target = f"{req.path}?{req.query_string}" if req.query_string else req.path
         body = req.context.inputs.body
         return keys.Keyed(scope, keys.key_of(value), keys.fingerprint(req.method, target, body))
+
+
+def keeps(status: int) -> bool:
+    """Whether an answer is final: not a 429 or a 5xx, which ask for a later retry."""
+    return status < 500 and status != 429
 
 
 def _run(handler, req, resp) -> keys.Answer:

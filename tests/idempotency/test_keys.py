@@ -143,3 +143,21 @@ def test_a_retried_mail_request_is_answered_again_and_queues_no_second_mail(clie
     assert first.status_code == retry.status_code == 202
     assert retry.content == first.content and retry.headers["Idempotent-Replayed"] == "true"
     assert OutboxMail.select().count() == queued + 1
+
+
+def test_a_429_is_not_kept_so_the_retry_after_the_wait_runs(client, frozen_clock, key):
+    """A limit's refusal asks for a retry later: that retry, with the same key, runs anew."""
+    token_for(client, "owner@example.com")
+    path, body = "/api/v1/auth/password/reset", {"email": "owner@example.com"}
+    keyed = {"Idempotency-Key": key}
+    while (answer := client.simulate_post(path, json=body)).status_code != 429:
+        assert answer.status_code == 202
+    refused = client.simulate_post(path, json=body, headers=keyed)
+    assert_envelope(refused, 429)
+    again = client.simulate_post(path, json=body, headers=keyed)
+    assert_envelope(again, 429)
+    assert "Idempotent-Replayed" not in again.headers
+    assert IdempotencyKey.select().count() == 0
+    frozen_clock.freeze(utcnow() + timedelta(seconds=int(refused.headers["Retry-After"]) + 1))
+    after = client.simulate_post(path, json=body, headers=keyed)
+    assert after.status_code == 202 and "Idempotent-Replayed" not in after.headers

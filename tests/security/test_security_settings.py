@@ -80,8 +80,9 @@ def test_cors_origins_are_a_comma_separated_list():
     assert origins == ("https://a.example.com", "http://localhost:3000")
 
 
-def test_empty_cors_origins_turns_cors_off_even_in_development():
-    assert settings(CORS_ORIGINS="").cors_origins == ()
+def test_a_blank_cors_origins_reads_as_unset_like_every_variable():
+    assert settings(CORS_ORIGINS=" ").cors_origins == ("*",)
+    assert settings(APP_ENV="testing", CORS_ORIGINS="").cors_origins == ()
 
 
 # OWASP HTML5 Security Cheat Sheet (CORS): a wildcard is never allowed in production.
