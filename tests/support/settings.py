@@ -2,11 +2,17 @@
 
 import os
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from service.settings import Settings
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-POSTGRES_TEST_DB = os.environ.get("TEST_POSTGRES_DB", "widget_api_test")
+# The databases the tests drop and create are named after TEST_POSTGRES_URL's own
+# (`test`: widget_api_test, widget_api_test_upgrade, ...), so two runs against one
+# server, each with its own TEST_POSTGRES_URL, never drop each other's.
+POSTGRES_TEST_DB = os.environ.get(
+    "TEST_POSTGRES_DB", "widget_api_" + (urlsplit(POSTGRES_ADMIN_URL).path.lstrip("/") or "test")
+)
 TEST_SECRET = "test-secret-key-of-at-least-thirty-two-bytes"
 # Where the `frozen_clock` fixture stops the service's clock: in the past of any real
 # run (a token's `iat` may not lie ahead of the real time), a fixed distance from the
