@@ -13,11 +13,13 @@ from service.auth.throttle import Throttle
 from service.auth.tokens import INVALID
 from service.auth.writes import must_write
 from service.clock import utcnow
+from service.db.batch import run_together
 from service.db.locks import lock_user, write_transaction
 from service.db.models import RevokedToken, Session, User, db
 from service.db.prepared import Prepared
 from service.errors import Conflict, ValidationFailed
 from service.metrics import TOKENS_REVOKED, count_login
+from service.mfa import gate
 
 log = logging.getLogger(__name__)
 
@@ -29,29 +31,65 @@ def register(
     welcome=None,
 ) -> User:
     """Create a user; the database's unique index decides who wins a race. `welcome(user)`
-    runs in the same transaction (to queue the verification mail)."""
+    gives statements to run in the same transaction (to queue the verification mail)."""
+    return _register(email, password, passwords, admin, verified, welcome)[0]
+
+
+def join(
+    email: str, password: str, passwords: Passwords, welcome, user_agent: str | None,
+    session_seconds: int,
+) -> tuple[User, sessions.Started]:
+    """Register (as register does) and start the new user's first session, in one transaction;
+    on PostgreSQL the client waits for it once."""
+    return _register(email, password, passwords, False, False, welcome, (user_agent, session_seconds))
+
+
+def _register(email, password, passwords, admin, verified, welcome, session=None):
     email = normalise_email(email)
-    password_hash = passwords.hash(password)
+    user = User(email=email, password_hash=passwords.hash(password), admin=admin,
+                email_verified=verified)
+    owner = User.select().where(User.email == email)
     try:
-        with must_write("a new user"), db.atomic():
-            user = User.create(
-                email=email, password_hash=password_hash, admin=admin, email_verified=verified
-            )
-            if welcome is not None:
-                welcome(user)
-            return user
+        with must_write("a new user"):
+            if isinstance(db.obj, peewee.PostgresqlDatabase):
+                started, statements = None, []
+                if session is not None:
+                    query, started = sessions.start_query(owner, *session, utcnow())
+                    statements.append(query)
+                statements += welcome(user) if welcome is not None else []
+                found = User.select(User.id).where(User.email == email)  # users before sessions
+                user.id = run_together(User.insert(**user.__data__), *statements, found)[0][0]
+                return user, started
+            with db.atomic():
+                user.save(force_insert=True)
+                for query in welcome(user) if welcome is not None else []:
+                    query.execute()
+            return user, session and sessions.start(user, *session)
     except peewee.IntegrityError:
         raise Conflict(f"{email} is already registered") from None
 
 
 def authenticate(email: str, password: str, passwords: Passwords) -> User:
-    """Return the user these credentials belong to; unknown email and wrong password look alike."""
-    user = User.get_or_none(User.email == normalise_email(email))
+    """Return the user these credentials belong to; unknown email and wrong password look alike.
+
+    The user's second factors come with the row, in the same query (`user.second_factors`).
+    """
+    user = _login_user(normalise_email(email))
     if not passwords.verify(user.password_hash if user else None, password):
         count_login("unknown_email" if user is None else "wrong_password")
         raise unauthorized(BAD_CREDENTIALS)
     if passwords.needs_rehash(user.password_hash):
         rehash(user, passwords.hash(password))
+    return user
+
+
+def _login_user(email: str) -> User | None:
+    row = User.select(User, *gate.method_checks(User.id)).where(User.email == email).tuples().first()
+    if row is None:
+        return None
+    fields = len(User._meta.sorted_fields)
+    user = sessions.user_from_row(row[:fields])
+    user.second_factors = gate.methods_of(row[fields:])
     return user
 
 
@@ -68,7 +106,13 @@ def rehash(user: User, password_hash: str) -> None:
 
 def log_in(email: str, password: str, passwords: Passwords, throttle: Throttle, address: str) -> User:
     """Authenticate within the failure limits: the attempt is counted before the password is checked."""
-    reservation = throttle.reserve_login(email, address)
+    return log_in_reserved(email, password, passwords, throttle, throttle.reserve_login(email, address))
+
+
+def log_in_reserved(
+    email: str, password: str, passwords: Passwords, throttle: Throttle, reservation
+) -> User:
+    """log_in, its attempt counted already (`Throttle.reserve_login`)."""
     user = authenticate(email, password, passwords)  # a wrong password leaves the attempt counted
     throttle.succeeded(reservation)
     return user
@@ -82,31 +126,63 @@ def change_password(
     is checked as a login is, within the same failure limits (a wrong one counts). The hash
     it was checked against must still be the stored one when the new one is written, so of
     concurrent changes exactly one succeeds. A user deleted meanwhile gets the 401 their
-    token gets from then on."""
+    token gets from then on. The hash checked is the one the token check read with `user`
+    (read again when `user` comes without it)."""
     reservation = throttle.reserve_login(user.email, address)
-    stored = User.get_or_none(User.id == user.id)
-    if stored is None:
-        raise unauthorized(INVALID, refused_token=True)
-    if not passwords.verify(stored.password_hash, current):
+    stored_hash = getattr(user, "password_hash", None)  # the token check reads it with the user
+    if stored_hash is None:
+        stored = User.get_or_none(User.id == user.id)
+        if stored is None:
+            raise unauthorized(INVALID, refused_token=True)
+        stored_hash = stored.password_hash
+    if not passwords.verify(stored_hash, current):
         raise ValidationFailed({"current_password": WRONG_PASSWORD})
     throttle.succeeded(reservation)
     password_hash = passwords.hash(new)
-    with must_write("a new password"), write_transaction():
-        if not lock_user(user.id):
-            raise unauthorized(INVALID, refused_token=True)
-        changed = User.update(password_hash=password_hash).where(
-            (User.id == user.id) & (User.password_hash == stored.password_hash)
-        ).execute()
-        if not changed:  # another change won meanwhile: the password checked is no longer current
+    with must_write("a new password"):
+        if isinstance(db.obj, peewee.PostgresqlDatabase):
+            started = _change_together(user.id, stored_hash, password_hash, user_agent, session_seconds)
+            if started is not None:
+                return started
+            if not User.select().where(User.id == user.id).exists():
+                raise unauthorized(INVALID, refused_token=True)
             raise ValidationFailed({"current_password": WRONG_PASSWORD})
-        keys.kill(user.id)  # a mailed key of the old password's time dies with it
-        return sessions.restart(user, user_agent, session_seconds)
+        with write_transaction():
+            if not lock_user(user.id):
+                raise unauthorized(INVALID, refused_token=True)
+            changed = User.update(password_hash=password_hash).where(
+                (User.id == user.id) & (User.password_hash == stored_hash)
+            ).execute()
+            if not changed:  # another change won meanwhile: the password checked is no longer current
+                raise ValidationFailed({"current_password": WRONG_PASSWORD})
+            keys.kill(user.id)  # a mailed key of the old password's time dies with it
+            return sessions.restart(user, user_agent, session_seconds)
+
+
+def _change_together(user_id: int, stored_hash: str, password_hash: str, user_agent, session_seconds):
+    """The change on PostgreSQL, as one message and one transaction: the new hash is written
+    over the one checked (which locks the user), then, each statement seeing what the lock
+    guards and only if the hash was written, every key of the old password's time dies, every
+    session ends and the new one starts. None when no hash was written."""
+    now = utcnow()
+    changed = User.select().where((User.id == user_id) & (User.password_hash == password_hash))
+    written = peewee.fn.EXISTS(changed)
+    start, started = sessions.start_query(changed, user_agent, session_seconds, now)
+    rows = run_together(
+        User.update(password_hash=password_hash).where(
+            (User.id == user_id) & (User.password_hash == stored_hash)
+        ),
+        keys.killing(user_id).where(written),
+        sessions.ending(Session.user == user_id, now).where(written),
+        start,
+    )
+    return started if rows else None
 
 
 _TOKEN_HOLDER = Prepared(
     lambda token_id, public_id, session_id: User.select(
         User.id, User.public_id, User.email, User.admin, User.registered_on, User.email_verified,
-        peewee.fn.EXISTS(RevokedToken.select(RevokedToken.id).where(RevokedToken.jti == token_id)),
+        User.password_hash, peewee.fn.EXISTS(RevokedToken.select(RevokedToken.id).where(RevokedToken.jti == token_id)),
         peewee.fn.EXISTS(
             Session.select(Session.id).where(
                 (Session.public_id == session_id) & (Session.user == User.id)
@@ -138,7 +214,7 @@ def token_holder(
     ).fetchone()
     if row is None:
         return None, is_revoked(token_id)
-    user_id, stored_public_id, email, admin, registered_on, verified, revoked, session_going = row
+    user_id, stored_public_id, email, admin, registered_on, verified, password_hash, revoked, session_going = row
     user = User(
         __no_default__=True,  # every field is set here: no fresh public_id or clock read to discard
         id=user_id,
@@ -147,6 +223,7 @@ def token_holder(
         admin=User.admin.python_value(admin),
         registered_on=User.registered_on.python_value(registered_on),
         email_verified=User.email_verified.python_value(verified),
+        password_hash=password_hash,  # a password change checks the current password against it
     )
     if revoked:
         return user, REVOKED

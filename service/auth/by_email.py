@@ -70,14 +70,14 @@ class EmailAccounts:
         if not self.mail_enabled:
             raise MailOff()
 
-    def welcome(self, user: User, link: Link) -> None:
-        """Queue the verification mail of a user just registered (in the caller's transaction)."""
+    def welcome(self, user: User, link: Link) -> list:
+        """The statements that queue the verification mail of a user just registered, for the
+        caller to run in the transaction that creates the user (the user found by email)."""
         key = keys.new_key()
-        owner = User.select(User.id).where(User.id == user.id)
-        keys.issue(owner, keys.VERIFY, key, self.lifetimes.verification)
-        self.outbox.queue(user.email, texts.verify_address(
-            user.email, link(key), key, self.lifetimes.verification
-        ))
+        owner = User.select(User.id).where(User.email == user.email)
+        mail = texts.verify_address(user.email, link(key), key, self.lifetimes.verification)
+        return [*keys.issuing(owner, keys.VERIFY, key, self.lifetimes.verification),
+                self.outbox.queuing(user.email, mail)]
 
     def register_quietly(self, email: str, password: str, throttle: Throttle, link: Link) -> None:
         """Register in mandatory mode: a new address gets a key, a taken one a notice instead;
@@ -100,10 +100,9 @@ class EmailAccounts:
                 self.outbox.queue(email, texts.already_registered(email))
 
     def check_login(self, user: User) -> None:
-        """Refuse a right password for an unverified address when verification is mandatory."""
-        if self.mandatory and not User.select(User.email_verified).where(
-            User.id == user.id
-        ).scalar():
+        """Refuse a right password for an unverified address when verification is mandatory
+        (`user` as the login read it)."""
+        if self.mandatory and not user.email_verified:
             raise Forbidden(NOT_VERIFIED)
 
     def resend(self, email: str, throttle: Throttle, link: Link) -> None:

@@ -54,17 +54,25 @@ class AuthHandlers(MfaHandlers, PasskeyHandlers):
             resp.media = {"status": "success", "message": "check your mail to verify your address"}
             return
         welcome = (lambda user: self.email.welcome(user, link)) if self.email.sends_verification() else None
-        user = accounts.register(body["email"], body["password"], self.passwords, welcome=welcome)
-        self._start_session(req, resp, user, "successfully registered", 201)
+        user, started = accounts.join(
+            body["email"], body["password"], self.passwords, welcome, req.user_agent,
+            self.refresh_seconds,
+        )
+        self._issue_tokens(resp, user, started, "successfully registered", 201)
 
     def login(self, req, resp):
         """Exchange email and password for a token."""
         body = req.context.inputs.body
         with metrics.login_attempt():
-            address = self._count_attempt(req, resp)
-            user = accounts.log_in(body["email"], body["password"], self.passwords, self.throttle, address)
+            address = self._client(req)
+            reservation = self.throttle.reserve_login(body["email"], address, count_address=True)
+            if reservation.quota is not None:
+                resp.set_headers(reservation.quota.headers())
+            user = accounts.log_in_reserved(
+                body["email"], body["password"], self.passwords, self.throttle, reservation
+            )
         self.email.check_login(user)
-        require_second_factor(user, address)
+        require_second_factor(user, address, user.second_factors)
         self._start_session(req, resp, user, "successfully logged in", 200)
 
     def verify_email(self, req, resp):

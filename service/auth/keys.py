@@ -36,16 +36,23 @@ def issue(users: peewee.Select, kind: str, key: str, seconds: int, new_email: st
 
     The same two statements run whether `users` selects a row or none.
     """
+    for query in issuing(users, kind, key, seconds, new_email):
+        query.execute()
+
+
+def issuing(users: peewee.Select, kind: str, key: str, seconds: int, new_email: str | None = None) -> list:
+    """The two statements of issue(), unrun, for a caller that sends them with others."""
     now = utcnow()
-    EmailKey.update(spent_at=now).where(
+    kill = EmailKey.update(spent_at=now).where(
         EmailKey.user.in_(users) & (EmailKey.kind == kind) & EmailKey.spent_at.is_null()
-    ).execute()
+    )
     values = (kind, digest(key), new_email, now, now + timedelta(seconds=seconds))
-    EmailKey.insert_from(
+    store = EmailKey.insert_from(
         users.select_extend(*(peewee.Value(value) for value in values)),
         [EmailKey.user, EmailKey.kind, EmailKey.key_hash, EmailKey.new_email, EmailKey.created_at,
          EmailKey.expires_at],
-    ).execute()
+    )
+    return [kill, store]
 
 
 def spend(key: str, kinds: tuple) -> EmailKey | None:
@@ -66,10 +73,15 @@ def spend(key: str, kinds: tuple) -> EmailKey | None:
 
 def kill(user_id: int, kinds: tuple | None = None) -> None:
     """Spend every outstanding key of `user_id` (of `kinds`, or of every kind)."""
+    killing(user_id, kinds).execute()
+
+
+def killing(user_id: int, kinds: tuple | None = None):
+    """The statement of kill(), unrun."""
     condition = (EmailKey.user == user_id) & EmailKey.spent_at.is_null()
     if kinds is not None:
         condition &= EmailKey.kind.in_(kinds)
-    EmailKey.update(spent_at=utcnow()).where(condition).execute()
+    return EmailKey.update(spent_at=utcnow()).where(condition)
 
 
 def purge_ended(keep_seconds: int = 0) -> int:

@@ -12,15 +12,18 @@ worker and host sees a change at once.
 import hashlib
 import re
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import peewee
+from peewee import Value
 
 from service.auth.challenges import BAD_CREDENTIALS, unauthorized
 from service.auth.tokens import INVALID
 from service.auth.writes import must_write
 from service.clock import utcnow
+from service.db.batch import run_together
 from service.db.locks import lock_user, write_transaction
 from service.db.models import RefreshToken, Session, User, db
 from service.errors import NotFound
@@ -65,9 +68,47 @@ def _start(user_id: int, user_agent: str | None, lifetime_seconds: int, now: dat
     return Started(str(session.public_id), token)
 
 
+def start_query(owner, user_agent: str | None, lifetime_seconds: int, now: datetime):
+    """One statement that starts a session for the user `owner` selects (none when it selects
+    no row) with its first refresh token; and the session and token it starts."""
+    public_id, token = uuid.uuid4(), secrets.token_urlsafe(REFRESH_TOKEN_BYTES)
+    expires = now + timedelta(seconds=lifetime_seconds)
+    agent = CONTROL.sub(" ", (user_agent or "")[:USER_AGENT_CHARS])
+    started = Session.insert_from(
+        owner.select(Value(Session.public_id.db_value(public_id)), User.id, Value(now), Value(now),
+                     Value(expires), Value(agent)),
+        fields=[Session.public_id, Session.user, Session.created_at, Session.last_used_at,
+                Session.expires_at, Session.user_agent],
+    ).returning(Session.id).cte("started")
+    issued = RefreshToken.insert_from(
+        peewee.Select((started,), [Value(digest(token)), started.c.id, Value(expires)]),
+        fields=[RefreshToken.token_hash, RefreshToken.session, RefreshToken.expires_at],
+    ).with_cte(started).returning(RefreshToken.id)
+    return issued, Started(str(public_id), token)
+
+
+def _locked(user_id):
+    """The statement that locks a user's row as lock_user does on PostgreSQL."""
+    return User.select(User.id).where(User.id == user_id).for_update("FOR NO KEY UPDATE")
+
+
+def on_postgresql() -> bool:
+    return isinstance(db.obj, peewee.PostgresqlDatabase)
+
+
 def start(user: User, user_agent: str | None, lifetime_seconds: int) -> Started:
     """Start a session for `user` with its first refresh token; 401 when the user was deleted
-    a moment ago, as their login a moment later would be refused."""
+    a moment ago, as their login a moment later would be refused.
+
+    On PostgreSQL the transaction goes as one message: the user's lock, then the session.
+    """
+    if on_postgresql():
+        owner = User.select().where(User.id == user.id)
+        issued, started = start_query(owner, user_agent, lifetime_seconds, utcnow())
+        with must_write("a new session"):
+            if not run_together(_locked(user.id), issued):
+                raise unauthorized(BAD_CREDENTIALS)
+        return started
     with must_write("a new session"), write_transaction():
         if not lock_user(user.id):
             raise unauthorized(BAD_CREDENTIALS)
@@ -93,9 +134,13 @@ def rotate(refresh_token: str, lifetime_seconds: int) -> tuple[User, Started]:
     token is unknown, expired or spent, and a spent one ends its session.
     """
     token_hash, now = digest(refresh_token), utcnow()
-    with must_write("a refresh token"), write_transaction():
-        lock_user(_holder(token_hash))
-        rotated = _spend(token_hash, now, lifetime_seconds)
+    with must_write("a refresh token"):
+        if on_postgresql():
+            rotated = _spend_together(token_hash, now, lifetime_seconds)
+        else:
+            with write_transaction():
+                lock_user(_holder(token_hash))
+                rotated = _spend(token_hash, now, lifetime_seconds)
     if rotated is not None:
         return rotated
     with must_write("the end of a session"), write_transaction():
@@ -139,9 +184,53 @@ def _spend(token_hash: str, now: datetime, lifetime_seconds: int) -> tuple[User,
     return session.user, Started(str(session.public_id), token)
 
 
+def _spend_together(token_hash: str, now: datetime, lifetime_seconds: int):
+    """_spend on PostgreSQL: the holder's lock, then one statement that spends the token, renews
+    its session and issues the next token, sent as one message (one transaction)."""
+    active = Session.select(Session.id).where(Session.ended_at.is_null())
+    expires = now + timedelta(seconds=lifetime_seconds)
+    spent = RefreshToken.update(spent_at=now).where(
+        (RefreshToken.token_hash == token_hash)
+        & RefreshToken.spent_at.is_null()
+        & (RefreshToken.expires_at > now)
+        & RefreshToken.session.in_(active)
+    ).returning(RefreshToken.session).cte("spent")
+    renewed = Session.update(last_used_at=now, expires_at=expires).where(
+        Session.id.in_(peewee.Select((spent,), [spent.c.session_id]))
+    ).returning(Session.id, Session.public_id, Session.user).cte("renewed")
+    token = secrets.token_urlsafe(REFRESH_TOKEN_BYTES)
+    issued = RefreshToken.insert_from(
+        peewee.Select((renewed,), [Value(digest(token)), renewed.c.id, Value(expires)]),
+        fields=[RefreshToken.token_hash, RefreshToken.session, RefreshToken.expires_at],
+    ).cte("issued")
+    holder = (
+        User.select(User, renewed.c.public_id)
+        .join(renewed, on=(renewed.c.user_id == User.id))
+        .with_cte(spent, renewed, issued)
+    )
+    rows = run_together(User.select(User.id).where(User.id == _holder(token_hash))
+                        .for_update("FOR NO KEY UPDATE"), holder.tuples())
+    if not rows:
+        return None
+    *fields, public_id = rows[0]
+    return user_from_row(fields), Started(str(Session.public_id.python_value(public_id)), token)
+
+
+def user_from_row(values) -> User:
+    """A User from the values of a query that selects every field of the model, in its order."""
+    return User(__no_default__=True, **{
+        field.name: field.python_value(value) for field, value in zip(User._meta.sorted_fields, values)
+    })
+
+
 def _end(condition, now: datetime) -> int:
     """End the sessions that match `condition` and are still going; return how many."""
-    return Session.update(ended_at=now).where(condition & Session.ended_at.is_null()).execute()
+    return ending(condition, now).execute()
+
+
+def ending(condition, now: datetime):
+    """The statement of _end(), unrun."""
+    return Session.update(ended_at=now).where(condition & Session.ended_at.is_null())
 
 
 def end(session_id: str | None) -> None:

@@ -16,7 +16,8 @@ Three counters, each a fixed window that opens with its first hit:
   limit tells nothing of which addresses exist and nobody can flood a mailbox.
 
 A login reserves its attempt on both failure counters (one atomic increment
-each) before the password is verified, and gives it back on success: racing
+each, in the statement that counts it on its address) before the password is
+verified, and gives it back on success: racing
 requests can never verify more passwords than the limits allow. A counter that
 cannot be written refuses the login (503): no password is verified uncounted.
 docs/security.md states the bounds.
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import peewee
-from peewee import Case
+from peewee import SQL, Case, fn
 
 from service.auth.emails import normalise_email
 from service.auth.writes import must_write
@@ -101,12 +102,9 @@ class Throttle:
             return None
         now = utcnow()
         row = hit(f"address:{address}", limit.seconds, now)
-        reset = seconds_until(row.window_ends_at, now)
-        quota = Quota(limit.hits, limit.seconds, max(0, limit.hits - row.hits), reset)
+        quota = self._quota(row, now)
         if row.hits > limit.hits:
-            refused = refusal(ADDRESS_LIMITED, reset)
-            refused.headers.update(quota.headers())
-            raise refused
+            raise _with_quota(refusal(ADDRESS_LIMITED, quota.reset), quota)
         return quota
 
     def count_mail(self, email: str) -> int | None:
@@ -119,40 +117,88 @@ class Throttle:
         row = hit(mail_key(email), limit.seconds, now)
         return seconds_until(row.window_ends_at, now) if row.hits > limit.hits else None
 
-    def reserve_login(self, email: str, address: str) -> "Reservation":
+    def reserve_login(self, email: str, address: str, count_address: bool = False) -> "Reservation":
         """Count a login attempt as a failure before its password is verified; refuse it past a limit.
 
         An address that has failed for this account gets LOGIN_MAX_FAILURES
         attempts per window, a single one once the account's ceiling is
         reached; an address that has not failed always gets its attempt.
+        With `count_address`, the attempt counts on the address limit too
+        (attempt()), in the same statement; its quota comes with the reservation,
+        and a refusal carries it.
         """
         now, limit = utcnow(), self.account_limit
-        pair = hit(pair_key(email, address), limit.seconds, now)
+        pair, account = pair_key(email, address), account_key(email)
+        keys = {pair: limit.seconds, account: limit.seconds}
+        address_limit = self.address_limit if count_address else None
+        if address_limit is not None:
+            keys = {f"address:{address}": address_limit.seconds, **keys}
+        rows = hit_many(keys, now)
+        reservation = Reservation(rows[pair], rows[account])
+        quota = None
+        if address_limit is not None:
+            quota = self._quota(rows[f"address:{address}"], now)
+            if rows[f"address:{address}"].hits > address_limit.hits:
+                give_back(reservation.pair, reservation.account)
+                raise _with_quota(refusal(ADDRESS_LIMITED, quota.reset), quota)
+        try:
+            return self._check(reservation, now, quota)
+        except TooManyRequests as refused:
+            raise _with_quota(refused, quota) from None
+
+    def _quota(self, row: AuthThrottle, now: datetime) -> Quota:
+        limit = self.address_limit
+        return Quota(limit.hits, limit.seconds, max(0, limit.hits - row.hits),
+                     seconds_until(row.window_ends_at, now))
+
+    def _check(self, reservation: "Reservation", now: datetime, quota: Quota | None) -> "Reservation":
+        """The reservation, or the refusal of its attempt: past the pair's limit (the account
+        given back, the pair keeps counting), or past the account's ceiling (both given back)."""
+        pair, account, limit = reservation.pair, reservation.account, self.account_limit
         if pair.hits > limit.hits:
-            raise refusal(ACCOUNT_LOCKED, seconds_until(pair.window_ends_at, now))
-        account = hit(account_key(email), limit.seconds, now)
-        if pair.hits > 1 and account.hits > limit.hits * ACCOUNT_CEILING_FACTOR:
-            give_back(pair)
             give_back(account)
+            raise refusal(ACCOUNT_LOCKED, seconds_until(pair.window_ends_at, now))
+        if pair.hits > 1 and account.hits > limit.hits * ACCOUNT_CEILING_FACTOR:
+            give_back(pair, account)
             lifts = min(pair.window_ends_at, account.window_ends_at)
             raise refusal(ACCOUNT_LOCKED, seconds_until(lifts, now))
-        return Reservation(pair, account)
+        return Reservation(pair, account, quota)
 
     def succeeded(self, reservation: "Reservation") -> None:
         """Forget this address's failures, give back the account's reservation, drop ended counters.
 
         Best effort: the password is verified by now, and answering otherwise
-        than a plain success would tell a guesser it was right.
+        than a plain success would tell a guesser it was right. On PostgreSQL one
+        statement does it all.
         """
         try:
+            if isinstance(db.obj, peewee.PostgresqlDatabase):
+                _succeeded_at_once(reservation, utcnow())
+                return
             with db.atomic():
                 AuthThrottle.delete().where(
-                    (AuthThrottle.key == reservation.pair.key)
-                    | (AuthThrottle.window_ends_at <= utcnow())
+                    (AuthThrottle.key == reservation.pair.key) | (AuthThrottle.window_ends_at <= utcnow())
                 ).execute()
                 give_back(reservation.account)
         except peewee.DatabaseError as error:
             log.warning("cannot give back a login reservation: %s", error)
+
+
+def _succeeded_at_once(reservation: "Reservation", now: datetime) -> None:
+    """succeeded() on PostgreSQL, one statement: delete the pair's counter, then (the deletion
+    is the update's subquery, so it runs first) give back the account's. Rows lock in the
+    order every hit locks them, pair before account; ended counters another statement holds
+    are left to a later success or the purge rather than waited for."""
+    ended = (
+        AuthThrottle.select(AuthThrottle.id)
+        .where((AuthThrottle.window_ends_at <= now) & (AuthThrottle.key != reservation.account.key))
+        .for_update("FOR UPDATE SKIP LOCKED")
+    )
+    forgotten = AuthThrottle.delete().where(
+        (AuthThrottle.key == reservation.pair.key) | AuthThrottle.id.in_(ended)
+    ).returning(AuthThrottle.id).cte("forgotten")
+    first = peewee.Select((forgotten,), [fn.COUNT(SQL("*"))]) >= 0
+    _give_back_query(reservation.account).where(first).with_cte(forgotten).execute()
 
 
 @dataclass(frozen=True)
@@ -161,6 +207,13 @@ class Reservation:
 
     pair: AuthThrottle
     account: AuthThrottle
+    quota: Quota | None = None  # what is left of the address's budget, when it was counted too
+
+
+def _with_quota(refused: TooManyRequests, quota: Quota | None) -> TooManyRequests:
+    if quota is not None:
+        refused.headers.update(quota.headers())
+    return refused
 
 
 def account_key(email: str) -> str:
@@ -186,27 +239,43 @@ def hit(key: str, seconds: int, now: datetime) -> AuthThrottle:
 
     A hit that cannot be written refuses the request (503) rather than go uncounted.
     """
-    ends = now + timedelta(seconds=seconds)
+    return hit_many({key: seconds}, now)[key]
+
+
+def hit_many(keys: dict, now: datetime) -> dict:
+    """Hit every key (-> its window's seconds) in one statement; return key -> its row as counted.
+
+    One upsert, atomic by itself, writing its rows in the order given: callers name
+    their kinds of key in one order (address, pair, account), so two of them lock the
+    rows they share in the same order.
+    """
     ended = AuthThrottle.window_ends_at <= now
-    with must_write("an auth throttle counter"), db.atomic():
-        AuthThrottle.insert(key=key, hits=1, window_ends_at=ends).on_conflict(
+    rows = [{"key": key, "hits": 1, "window_ends_at": now + timedelta(seconds=seconds)}
+            for key, seconds in keys.items()]
+    with must_write("an auth throttle counter"):
+        cursor = AuthThrottle.insert_many(rows).on_conflict(
             conflict_target=[AuthThrottle.key],
             update={
                 AuthThrottle.hits: Case(None, [(ended, 1)], AuthThrottle.hits + 1),
-                AuthThrottle.window_ends_at: Case(None, [(ended, ends)], AuthThrottle.window_ends_at),
+                AuthThrottle.window_ends_at: Case(None, [(ended, peewee.EXCLUDED.window_ends_at)], AuthThrottle.window_ends_at),
             },
-        ).execute()
-        return AuthThrottle.get(AuthThrottle.key == key)
+        ).returning(AuthThrottle.key, AuthThrottle.hits, AuthThrottle.window_ends_at).objects().execute()
+        return {row.key: row for row in cursor}
 
 
-def give_back(row: AuthThrottle) -> None:
-    """Take back one hit counted in `row`'s window; a window that has since ended is left alone."""
+def give_back(*rows: AuthThrottle) -> None:
+    """Take back one hit counted in each row's window; a window that has since ended is left alone."""
     with must_write("an auth throttle counter"):
-        AuthThrottle.update(hits=AuthThrottle.hits - 1).where(
-            (AuthThrottle.key == row.key)
-            & (AuthThrottle.window_ends_at == row.window_ends_at)
-            & (AuthThrottle.hits > 0)
-        ).execute()
+        for row in rows:
+            _give_back_query(row).execute()
+
+
+def _give_back_query(row: AuthThrottle):
+    return AuthThrottle.update(hits=AuthThrottle.hits - 1).where(
+        (AuthThrottle.key == row.key)
+        & (AuthThrottle.window_ends_at == row.window_ends_at)
+        & (AuthThrottle.hits > 0)
+    )
 
 
 def seconds_until(moment: datetime, now: datetime) -> int:

@@ -53,7 +53,11 @@ class Outbox:
 
     def queue(self, recipient: str, mail: Mail) -> None:
         """Queue `mail` to `recipient` in the transaction the caller holds."""
-        OutboxMail.insert(recipient=recipient, **self.fields(mail, utcnow())).execute()
+        self.queuing(recipient, mail).execute()
+
+    def queuing(self, recipient: str, mail: Mail):
+        """The statement of queue(), unrun, for a caller that sends it with others."""
+        return OutboxMail.insert(recipient=recipient, **self.fields(mail, utcnow()))
 
     def queue_to(self, recipients: peewee.Select, mail: Mail) -> None:
         """Queue `mail` to the address each row of `recipients` (a one-column select) names.

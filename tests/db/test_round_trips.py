@@ -5,7 +5,10 @@ client and server together), more than the Python of a request: the limits
 below are the ones the service is designed to: the token check is one
 statement, a widget or a page one more (the page and its count in one
 statement, so one snapshot), a create one more (a single INSERT, atomic
-without BEGIN and COMMIT around it). Counted in the steady state: a statement
+without BEGIN and COMMIT around it). Login, register, refresh and a password change
+each wait at most 4 times, with the per-address limit on as it ships: the
+counters in one statement, the user in one, the session in one, and giving the
+reservation back in one. Counted in the steady state: a statement
 psycopg 3 prepares costs one more round trip, once per connection.
 """
 
@@ -20,7 +23,7 @@ from service.auth import accounts
 from service.db.connection import PREPARE_THRESHOLD, open_database
 from service.db.models import db
 from tests.support.databases import drop_postgres_database, postgres_database
-from tests.support.inprocess import CHEAP, PASSWORD, bearer, login
+from tests.support.inprocess import CHEAP, PASSWORD, bearer, login, register
 from tests.support.settings import make_settings
 from tests.support.widgets import WIDGETS, widget_body
 from tests.support.wire import RoundTripCounter, url_through
@@ -80,6 +83,73 @@ def test_a_request_waits_for_postgresql_no_more_than_its_limit(counted, method, 
     )
     assert response.status_code == status, response.text
     assert counter.round_trips <= most, counter.statements
+
+
+class AuthCalls:
+    """The auth operations, each callable again and again: every call spends what the last one got."""
+
+    def __init__(self, client):
+        self.client = client
+        accounts.register("login@example.com", PASSWORD, CHEAP)
+        first = login(client, "login@example.com").json
+        self.refresh_token = first["refresh_token"]
+        accounts.register("change@example.com", PASSWORD, CHEAP)
+        self.change_token = login(client, "change@example.com").json["access_token"]
+
+    def login(self):
+        return login(self.client, "login@example.com")
+
+    def register(self):
+        return register(self.client)
+
+    def refresh(self):
+        response = self.client.simulate_post(
+            "/api/v1/auth/refresh", json={"refresh_token": self.refresh_token}
+        )
+        self.refresh_token = response.json.get("refresh_token", self.refresh_token)
+        return response
+
+    def change_password(self):
+        response = self.client.simulate_put(
+            "/api/v1/auth/password", headers=bearer(self.change_token),
+            json={"current_password": PASSWORD, "new_password": PASSWORD},
+        )
+        self.change_token = response.json.get("access_token", self.change_token)
+        return response
+
+
+@pytest.fixture(scope="module", params=[True, False], ids=["prepared", "unprepared"])
+def auth_counted(request):
+    """The auth operations on a counted connection, with the per-address limit on, as it ships."""
+    url = postgres_database("auth_round_trips")
+    server = urlparse(url)
+    counter = RoundTripCounter(server.hostname, server.port or 5432)
+    previous = db.obj
+    database = open_database(url_through(url, counter.address), prepared=request.param)
+    settings = make_settings(url, AUTH_RATE_LIMIT="100000/60")
+    client = falcon.testing.TestClient(create_app(settings, database))
+    yield counter, AuthCalls(client)
+    database.close()
+    counter.close()
+    if previous is not None:
+        db.initialize(previous)
+    drop_postgres_database(url)
+
+
+AUTH_REQUESTS = [("login", 200), ("register", 201), ("refresh", 200), ("change_password", 200)]
+AUTH_MOST = 4
+
+
+@pytest.mark.parametrize("operation, status", AUTH_REQUESTS, ids=[r[0] for r in AUTH_REQUESTS])
+def test_an_auth_operation_waits_for_postgresql_at_most_4_times(auth_counted, operation, status):
+    counter, calls = auth_counted
+    call = getattr(calls, operation)
+    for _ in range(PREPARE_THRESHOLD + 1):  # warm, as above
+        assert call().status_code == status
+    counter.reset()
+    response = call()
+    assert response.status_code == status, response.text
+    assert counter.round_trips <= AUTH_MOST, (counter.round_trips, counter.statements)
 
 
 def test_the_counter_sees_every_statement_of_a_transaction(counted):
