@@ -22,6 +22,7 @@ from playhouse.migrations import Migration, Runner
 
 from service import errors, metrics
 from service.db.models import db
+from service.db.write_gate import WriteGate, gate_path, open_gate
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ SQLITE_PRAGMAS = {"journal_mode": "wal", "busy_timeout": 5000, "foreign_keys": 1
 CONNECT_TIMEOUT_SECONDS = 3
 UNAVAILABLE = (peewee.OperationalError, peewee.InterfaceError)
 PREPARE_THRESHOLD = 5  # psycopg 3's default: a statement run this often is prepared on the server
+GATED_BEGINS = ("IMMEDIATE", "EXCLUSIVE")  # the transactions that write from their first statement
 PSYCOPG3 = importlib.util.find_spec("psycopg") is not None
 
 # Every bound below keeps one request well inside gunicorn's 30 s worker timeout:
@@ -102,9 +104,70 @@ class _Savepoint(peewee._savepoint):  # private in peewee, but what `atomic` nes
 
 
 class SqliteDatabase(RollbackKeepsCause, peewee.SqliteDatabase):
-    """A SQLite file; `path` is where it lives, whether or not it exists yet."""
+    """A SQLite file; `path` is where it lives, whether or not it exists yet.
+
+    Its write transactions (BEGIN IMMEDIATE or EXCLUSIVE) pass the write gate
+    (service/db/write_gate.py) first, so writers take turns in the order they came.
+    """
 
     path: Path
+    gate_path: str | None = None
+
+    def begin(self, lock_type=None):
+        lock_type = lock_type or self._lock_type
+        gate = self._gate() if str(lock_type).upper() in GATED_BEGINS else None
+        if gate is None or gate.held:  # a BEGIN inside a transaction fails; the gate stays its
+            return super().begin(lock_type)
+        left = gate.acquire()
+        try:
+            self._begin_within(lock_type, left)
+        except BaseException:
+            gate.release()
+            raise
+
+    def _begin_within(self, lock_type, left: float) -> None:
+        """BEGIN, with SQLite's own busy wait cut to what the gate's wait left of the bound."""
+        if left >= self._timeout:
+            return super().begin(lock_type)
+        conn = self.connection()
+        conn.execute(f"PRAGMA busy_timeout = {max(int(left * 1000), 1)}")
+        try:
+            super().begin(lock_type)
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
+
+    def commit(self):
+        try:
+            super().commit()
+        finally:
+            self._release_gate()
+
+    def rollback(self):
+        try:
+            super().rollback()
+        finally:
+            self._release_gate()
+
+    def _gate(self) -> WriteGate | None:
+        """This thread's connection's gate, opened with its first write transaction."""
+        conn = self.connection()
+        mine = getattr(self._state, "gate", None)
+        if mine is None or mine[0] is not conn:  # none yet, or a forked parent's connection's
+            mine = self._state.gate = (conn, open_gate(self.gate_path, self._timeout))
+        return mine[1]
+
+    def _release_gate(self) -> None:
+        mine = getattr(self._state, "gate", None)
+        if mine is not None and mine[1] is not None:
+            mine[1].release()
+
+    def _close(self, conn):
+        mine, self._state.gate = getattr(self._state, "gate", None), None
+        try:
+            super()._close(conn)
+        finally:
+            if mine is not None and mine[1] is not None:
+                mine[1].close()
 
 
 class PostgresqlDatabase(RollbackKeepsCause, peewee.PostgresqlDatabase):
@@ -128,10 +191,12 @@ def open_database(
     if scheme == "sqlite":
         params = {**db_url.parse(url), "pragmas": SQLITE_PRAGMAS, "timeout": 5}
         path = Path(params["database"]).resolve()
+        gate = gate_path(params["database"]) and f"{path}-writer.lock"
         if not create:  # SQLite's URI form opens an existing file read-write and never creates it
             params.update(database=f"file:{quote(str(path))}?mode=rw", uri=True)
         database = SqliteDatabase(**params)
         database.path = path
+        database.gate_path = gate
         return database
     if scheme in ("postgresql", "postgres"):
         # Percent-escapes in the user and password are decoded, as libpq does for its own URLs.
