@@ -3,6 +3,7 @@
 import argparse
 import getpass
 import importlib.util
+import io
 import os
 import signal
 import sys
@@ -230,15 +231,24 @@ def cmd_mock(settings: Settings, args) -> None:
     os.execv(sys.executable, command)
 
 
+NO_PASSWORD = "no password given: type it at a terminal, or pipe one line with --password-stdin"
+
+
 def _read_password(from_stdin: bool) -> str:
+    """The password from one line of stdin, or typed twice at the terminal; a CommandError without one."""
+    if sys.stdin is None:  # stdin closed (<&-)
+        raise CommandError(NO_PASSWORD)
     if from_stdin:
         line = sys.stdin.buffer.readline()
         try:
             return line.decode("utf-8").rstrip("\r\n")
         except UnicodeDecodeError:
             raise CommandError("the password on stdin is not UTF-8 text") from None
-    first = getpass.getpass("Password: ")
-    if first != getpass.getpass("Repeat password: "):
+    try:  # without a terminal getpass reads stdin, which may be empty
+        first, again = getpass.getpass("Password: "), getpass.getpass("Repeat password: ")
+    except EOFError:
+        raise CommandError(NO_PASSWORD) from None
+    if first != again:
         raise CommandError("the two passwords differ")
     try:
         first.encode("utf-8")
@@ -320,7 +330,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _ClosedOutput(io.TextIOBase):
+    """Standard output closed (>&-): a command's first line fails as a write to it would."""
+
+    def write(self, text: str) -> int:
+        raise OSError("cannot write the output: standard output is closed")
+
+
 def main(argv=None) -> int:
+    if sys.stdout is None:
+        sys.stdout = _ClosedOutput()
     args = build_parser().parse_args(argv)
     try:
         args.run(Settings.from_env(), args)
