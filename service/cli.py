@@ -17,13 +17,14 @@ from pathlib import Path
 METRICS_DIR = os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
 
 import peewee  # noqa: E402
+from playhouse.migrations import Runner  # noqa: E402
 
 from service.auth import accounts, sessions, throttle  # noqa: E402
 from service.auth.passwords import Passwords  # noqa: E402
 from service.db.connection import (  # noqa: E402
+    MIGRATIONS_DIR,
     UNAVAILABLE,
     bind,
-    migrate,
     open_database,
     pending_migrations,
     schema_behind,
@@ -64,8 +65,23 @@ def cmd_migrate(settings: Settings, args) -> None:
     database = open_database(
         settings.database_url, prepared=settings.database_prepared_statements, maintenance=True
     )
-    applied = migrate(database)
+    applied = _migrate_one_by_one(database)
     success(f"applied {len(applied)} migration(s)" + (f": {', '.join(applied)}" if applied else ""))
+
+
+def _migrate_one_by_one(database) -> list[str]:
+    """Apply pending migrations one at a time, so a failure names its migration and what was committed."""
+    runner = Runner(database, directory=str(MIGRATIONS_DIR))
+    applied: list[str] = []
+    for name in [m.name for m in runner.status() if m.path is not None and not m.applied]:
+        try:
+            runner.up(target=name)
+        except peewee.DatabaseError as failed:
+            done = f"applied and committed before it: {', '.join(applied)}" if applied else "none applied"
+            # the database answered the ones before it: its error is its own, not unreachability
+            raise CommandError(f"migration {name} failed ({done}): database error: {failed}") from failed
+        applied.append(name)
+    return applied
 
 
 def cmd_add_user(settings: Settings, args) -> None:

@@ -61,3 +61,18 @@ def test_a_closed_standard_output_is_one_error_line_without_a_traceback(sqlite_e
                             text=True, timeout=60, preexec_fn=lambda: os.close(1))
     assert result.returncode == 1
     assert result.stderr == "error: cannot write the output: standard output is closed\n"
+
+
+def test_a_failed_migrate_names_the_migration_and_what_was_committed(tmp_path):
+    url = f"sqlite:///{tmp_path / 'half.db'}"
+    database = open_database(url)
+    database.execute_sql("CREATE VIEW widgets AS SELECT 1 AS id")  # 0002 indexes a table of that name
+    database.close()
+    env = {**os.environ, "APP_ENV": "testing", "DATABASE_URL": url}
+    result = subprocess.run([*CLI, "migrate"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "error: migration 0002_widgets failed (applied and committed before it: "
+        "0001_users_and_revoked_tokens): database error: "
+    ), result.stderr
+    assert "has `widget-api migrate` run" not in result.stderr
