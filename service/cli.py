@@ -3,6 +3,7 @@
 import argparse
 import getpass
 import importlib.util
+import io
 import os
 import signal
 import sys
@@ -16,13 +17,14 @@ from pathlib import Path
 METRICS_DIR = os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
 
 import peewee  # noqa: E402
+from playhouse.migrations import Runner  # noqa: E402
 
 from service.auth import accounts, sessions, throttle  # noqa: E402
 from service.auth.passwords import Passwords  # noqa: E402
 from service.db.connection import (  # noqa: E402
+    MIGRATIONS_DIR,
     UNAVAILABLE,
     bind,
-    migrate,
     open_database,
     pending_migrations,
     schema_behind,
@@ -63,8 +65,23 @@ def cmd_migrate(settings: Settings, args) -> None:
     database = open_database(
         settings.database_url, prepared=settings.database_prepared_statements, maintenance=True
     )
-    applied = migrate(database)
+    applied = _migrate_one_by_one(database)
     success(f"applied {len(applied)} migration(s)" + (f": {', '.join(applied)}" if applied else ""))
+
+
+def _migrate_one_by_one(database) -> list[str]:
+    """Apply pending migrations one at a time, so a failure names its migration and what was committed."""
+    runner = Runner(database, directory=str(MIGRATIONS_DIR))
+    applied: list[str] = []
+    for name in [m.name for m in runner.status() if m.path is not None and not m.applied]:
+        try:
+            runner.up(target=name)
+        except peewee.DatabaseError as failed:
+            done = f"applied and committed before it: {', '.join(applied)}" if applied else "none applied"
+            # the database answered the ones before it: its error is its own, not unreachability
+            raise CommandError(f"migration {name} failed ({done}): database error: {failed}") from failed
+        applied.append(name)
+    return applied
 
 
 def cmd_add_user(settings: Settings, args) -> None:
@@ -230,15 +247,24 @@ def cmd_mock(settings: Settings, args) -> None:
     os.execv(sys.executable, command)
 
 
+NO_PASSWORD = "no password given: type it at a terminal, or pipe one line with --password-stdin"
+
+
 def _read_password(from_stdin: bool) -> str:
+    """The password from one line of stdin, or typed twice at the terminal; a CommandError without one."""
+    if sys.stdin is None:  # stdin closed (<&-)
+        raise CommandError(NO_PASSWORD)
     if from_stdin:
         line = sys.stdin.buffer.readline()
         try:
             return line.decode("utf-8").rstrip("\r\n")
         except UnicodeDecodeError:
             raise CommandError("the password on stdin is not UTF-8 text") from None
-    first = getpass.getpass("Password: ")
-    if first != getpass.getpass("Repeat password: "):
+    try:  # without a terminal getpass reads stdin, which may be empty
+        first, again = getpass.getpass("Password: "), getpass.getpass("Repeat password: ")
+    except EOFError:
+        raise CommandError(NO_PASSWORD) from None
+    if first != again:
         raise CommandError("the two passwords differ")
     try:
         first.encode("utf-8")
@@ -320,7 +346,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _ClosedOutput(io.TextIOBase):
+    """Standard output closed (>&-): a command's first line fails as a write to it would."""
+
+    def write(self, text: str) -> int:
+        raise OSError("cannot write the output: standard output is closed")
+
+
 def main(argv=None) -> int:
+    if sys.stdout is None:
+        sys.stdout = _ClosedOutput()
     args = build_parser().parse_args(argv)
     try:
         args.run(Settings.from_env(), args)

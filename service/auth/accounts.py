@@ -14,6 +14,7 @@ from service.auth.tokens import INVALID
 from service.auth.writes import must_write
 from service.clock import utcnow
 from service.db.batch import run_together
+from service.db.purging import delete_in_batches
 from service.db.locks import lock_user, write_transaction
 from service.db.models import RevokedToken, Session, User, db
 from service.db.prepared import Prepared
@@ -260,4 +261,4 @@ def purge_expired(leeway_seconds: int = 0) -> int:
     if leeway_seconds >= (now - datetime.min).total_seconds():
         return 0
     cutoff = now - timedelta(seconds=leeway_seconds)
-    return RevokedToken.delete().where(RevokedToken.expires_at < cutoff).execute()
+    return delete_in_batches(RevokedToken, RevokedToken.expires_at < cutoff)

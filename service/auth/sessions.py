@@ -24,6 +24,7 @@ from service.auth.tokens import INVALID
 from service.auth.writes import must_write
 from service.clock import utcnow
 from service.db.batch import run_together
+from service.db import purging
 from service.db.locks import lock_user, write_transaction
 from service.db.models import RefreshToken, Session, User, db
 from service.errors import NotFound
@@ -279,17 +280,23 @@ def purge_expired(keep_seconds: int) -> tuple[int, int]:
     expired refresh tokens of sessions that go on. Returns (sessions, refresh tokens) removed.
     """
     cutoff = utcnow() - timedelta(seconds=keep_seconds)
-    with must_write("the purge of sessions"), write_transaction():
-        gone = Session.select(Session.id).where(
-            (Session.ended_at < cutoff) | (Session.expires_at < cutoff)
-        )
-        if isinstance(db.obj, peewee.PostgresqlDatabase):  # sessions before their refresh tokens
-            list(gone.order_by(Session.id).for_update())
-        tokens = RefreshToken.delete().where(
-            RefreshToken.session.in_(gone)
-            | (RefreshToken.expires_at < cutoff)
-        ).execute()
-        sessions = Session.delete().where(
-            (Session.ended_at < cutoff) | (Session.expires_at < cutoff)
-        ).execute()
+    gone = (Session.ended_at < cutoff) | (Session.expires_at < cutoff)
+    sessions = tokens = 0
+    with must_write("the purge of sessions"):
+        while True:  # in batches: writers take the lock between them (service/db/purging.py)
+            with write_transaction():
+                batch = _lock_sessions(gone, purging.PURGE_BATCH_ROWS)
+                tokens += RefreshToken.delete().where(RefreshToken.session.in_(batch)).execute()
+                sessions += Session.delete().where(Session.id.in_(batch)).execute()
+            if len(batch) < purging.PURGE_BATCH_ROWS:
+                break
+        tokens += purging.delete_in_batches(RefreshToken, RefreshToken.expires_at < cutoff)
     return sessions, tokens
+
+
+def _lock_sessions(condition, limit: int) -> list[int]:
+    """Ids of up to `limit` sessions matching `condition`, locked before their refresh tokens."""
+    query = Session.select(Session.id).where(condition).order_by(Session.id).limit(limit)
+    if isinstance(db.obj, peewee.PostgresqlDatabase):
+        query = query.for_update()
+    return [row[0] for row in query.tuples()]

@@ -35,6 +35,7 @@ from peewee import SQL, Case, fn
 from service.auth.emails import normalise_email
 from service.auth.writes import must_write
 from service.clock import utcnow
+from service.db.purging import delete_in_batches
 from service.db.models import AuthThrottle, db
 from service.errors import TooManyRequests
 
@@ -285,5 +286,5 @@ def seconds_until(moment: datetime, now: datetime) -> int:
 
 def purge_ended() -> int:
     """Delete counters whose window has ended (a new hit would start afresh); return how many."""
-    with must_write("the purge of throttle counters"), db.atomic():
-        return AuthThrottle.delete().where(AuthThrottle.window_ends_at <= utcnow()).execute()
+    with must_write("the purge of throttle counters"):
+        return delete_in_batches(AuthThrottle, AuthThrottle.window_ends_at <= utcnow())

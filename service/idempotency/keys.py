@@ -21,6 +21,7 @@ import peewee
 
 from service.auth.writes import must_write
 from service.clock import utcnow
+from service.db.purging import delete_in_batches
 from service.db.models import IdempotencyKey, db
 from service.errors import ApiError, Conflict
 
@@ -142,8 +143,8 @@ def keep(keyed: Keyed, answer: Answer, expire_seconds: int) -> None:
 
 def purge_expired() -> int:
     """Delete stored answers whose keys have expired; return how many."""
-    with must_write("the purge of idempotency keys"), db.atomic():
-        return IdempotencyKey.delete().where(IdempotencyKey.expires_at <= utcnow()).execute()
+    with must_write("the purge of idempotency keys"):
+        return delete_in_batches(IdempotencyKey, IdempotencyKey.expires_at <= utcnow())
 
 
 def _transaction():
