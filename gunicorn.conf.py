@@ -169,10 +169,17 @@ def on_starting(server):
 
 
 def child_exit(server, worker):
-    """Let the metrics know a worker is gone; its counters stay in the sums."""
+    """Let the metrics know a worker is gone: its counters and histograms are folded into the
+    directory's archive (service/metrics_archive.py), so they stay in the sums and its files go."""
     from prometheus_client import multiprocess
 
+    from service.metrics_archive import fold
+
     multiprocess.mark_process_dead(worker.pid)
+    try:
+        fold(os.environ["PROMETHEUS_MULTIPROC_DIR"], worker.pid)
+    except OSError as failed:  # its files stay, and with them exact sums; the master goes on
+        server.log.warning("metrics of worker %s not folded: %s", worker.pid, failed)
 
 
 def on_exit(server):

@@ -26,6 +26,7 @@ from prometheus_client import (  # noqa: E402
 )
 from prometheus_client.metrics_core import Metric
 
+from service import metrics_archive
 from service.errors import TooManyRequests
 
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
@@ -99,7 +100,8 @@ def exposition() -> bytes:
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry, path=directory)
     registry.register(WorkerProcesses(Path(directory)))
-    return generate_latest(registry)
+    with metrics_archive.reading(directory):  # a recycled worker's figures are counted once
+        return generate_latest(registry)
 
 
 class WorkerProcesses:

@@ -1,5 +1,8 @@
 """/metrics of a real gunicorn: the sum over its workers, recycled ones included, valid for promtool."""
 
+import time
+from pathlib import Path
+
 import pytest
 
 from service.db.connection import migrate, open_database
@@ -48,6 +51,57 @@ def test_n_requests_over_three_recycled_workers_count_exactly_n(recycling_server
     assert sample(after, "http_requests_total", **HEALTH) - before == REQUESTS
     assert sample(after, "http_request_duration_seconds_count", method="GET", route="/health") >= REQUESTS
     assert first_workers - recycling_server.worker_pids(), "some worker was recycled meanwhile"
+
+
+RECYCLED_REQUESTS = 600
+FILES_PER_WORKER = 2  # counter_<pid>.db and histogram_<pid>.db
+ARCHIVE_FILES = 3  # counter_archive.db, histogram_archive.db and the lock
+
+
+def total(text: str, name: str) -> float:
+    """The sum of every sample `name`, whatever its labels."""
+    return sample(text, name)
+
+
+def settled_files(directory: Path, server, seconds: float = 30) -> list:
+    """The directory's files once no file names a worker that is gone (the master folds it
+    just after the worker exits)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        files = sorted(path.name for path in directory.iterdir())
+        named = {name.rpartition("_")[2].removesuffix(".db") for name in files if name.endswith(".db")}
+        live = {str(pid) for pid in server.worker_pids()} | {"archive"}
+        if named <= live or time.monotonic() > deadline:
+            return files
+        time.sleep(0.1)
+
+
+def test_recycled_workers_are_folded_into_a_bounded_directory_with_exact_totals(database_url, tmp_path):
+    directory = tmp_path / "metrics"
+    server = serve(
+        database_url, workers=WORKERS, GUNICORN_MAX_REQUESTS="10", GUNICORN_MAX_REQUESTS_JITTER="0",
+        PROMETHEUS_MULTIPROC_DIR=str(directory),
+    )
+    try:
+        before = scrape(server.url)
+        first_workers = server.worker_pids()
+        for _ in range(RECYCLED_REQUESTS):
+            assert http().get(server.url + "/health", timeout=TIMEOUT).status_code == 200
+        after = scrape(server.url)
+        files = settled_files(directory, server)
+        print(f"{len(files)} files after {RECYCLED_REQUESTS} requests: {files}")
+        # The first scrape is counted too (once answered), the second not yet.
+        answered = total(before, "http_requests_total") + 1 + RECYCLED_REQUESTS
+        assert total(after, "http_requests_total") == answered
+        assert total(after, "http_request_duration_seconds_count") == answered
+        assert sample(after, "http_requests_total", **HEALTH) - sample(before, "http_requests_total", **HEALTH) \
+            == RECYCLED_REQUESTS
+        assert not first_workers & server.worker_pids(), "every first worker was recycled"
+        assert len(files) <= FILES_PER_WORKER * WORKERS + ARCHIVE_FILES, files
+        again = scrape(server.url)  # the folded figures read the same, scrape after scrape
+        assert total(again, "http_requests_total") == answered + 1
+    finally:
+        server.stop()
 
 
 @pytest.fixture
