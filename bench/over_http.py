@@ -11,6 +11,11 @@ validation off, argon2's production profile). Prints a table, then every
 target of issue 13 beside its figure: the ratios to the ceiling, p99/p50,
 PostgreSQL round trips per request (counted on the wire, not timed), and the
 RSS per worker after the non-login runs (steady state) and after login (peak).
+
+Each backend runs as shipped (gunicorn.conf.py as it is: workers recycled after about
+10,000 requests, the app preloaded in the master) and with recycling off
+(GUNICORN_MAX_REQUESTS=0); `--modes` adds `no-preload`, as shipped but with each worker
+building its own app. Issue 24's targets are printed for every mode.
 """
 
 import argparse
@@ -33,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.seed import ADMIN_EMAIL, PASSWORD, seed  # noqa: E402
 from service.db.connection import PREPARE_THRESHOLD, bind, migrate, open_database  # noqa: E402
-from tests.support.gunicorn import Gunicorn  # noqa: E402
+from tests.support.gunicorn import Gunicorn, config_with  # noqa: E402
 from tests.support.wire import RoundTripCounter, url_through  # noqa: E402
 
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -78,6 +83,20 @@ ROUND_TRIP_LIMITS = {
     "GET /api/v1/widgets?per_page=10": 2,
     "POST /api/v1/widgets": 3,
 }
+# Issue 24's targets, for every mode: as shipped above all.
+MODE_SHARE_TARGETS = {
+    ("sqlite", "GET /api/v1/widgets?per_page=10"): 0.55,
+    ("sqlite", "GET /api/v1/auth/user"): 0.70,
+    ("postgresql", "GET /api/v1/widgets?per_page=10"): 0.40,
+    ("postgresql", "GET /api/v1/auth/user"): 0.55,
+}
+# Each mode: the environment it adds, and configuration text after gunicorn.conf.py.
+MODES = {
+    "as shipped": ({}, ""),
+    "recycling off": ({"GUNICORN_MAX_REQUESTS": "0"}, ""),
+    "no-preload": ({}, "preload_app = False\n"),
+}
+RECYCLING_OFF = "recycling off"
 STEADY_REQUESTS = 10_000  # non-login requests before the steady-state RSS is read
 STEADY_RSS_MB = 90
 P99_OVER_P50 = 5
@@ -186,16 +205,22 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
 
-def bench_service(wrk: str, url: str, args) -> tuple:
+def seeded(url: str) -> str:
     database = open_database(url)
     migrate(database)
     bind(database)
     seed()
     database.close()
-    # No recycling: the steady-state RSS is that of a worker that served every request.
+    return url
+
+
+def bench_service(wrk: str, url: str, args, mode: str = RECYCLING_OFF) -> tuple:
+    """One backend in one mode: (results, recorded answers, memory, only with recycling off)."""
+    # Recycling off: the steady-state RSS is that of a worker that served every request.
+    extra_env, extra_config = MODES[mode]
     env = {"APP_ENV": "production", "SECRET_KEY": SECRET, "DATABASE_URL": url,
-           "TOKEN_EXPIRE_SECONDS": "3600", "AUTH_RATE_LIMIT": "0", "GUNICORN_MAX_REQUESTS": "0"}
-    server = Gunicorn(["-c", "gunicorn.conf.py"], env, args.workers)
+           "TOKEN_EXPIRE_SECONDS": "3600", "AUTH_RATE_LIMIT": "0", **extra_env}
+    server = Gunicorn(config_with(tempfile.mkdtemp(), extra_config), env, args.workers)
     database_name = urlparse(url).path.strip("/") if url.startswith("postgresql") else None
     try:
         auth = bearer_of(server.url)
@@ -211,6 +236,8 @@ def bench_service(wrk: str, url: str, args) -> tuple:
             worker_cpu, database_cpu = split.spent()
             results[name]["cpu_ms"] = (1000 * worker_cpu / results[name]["requests"],
                                        1000 * database_cpu / results[name]["requests"])
+        if mode != RECYCLING_OFF:
+            return results, recorded, None
         served = sum(r["requests"] for r in results.values())
         served += keep_serving(server.url, auth, STEADY_REQUESTS - served)
         memory = {"requests": served, "steady": rss_mb(server, "VmRSS"),
@@ -283,16 +310,24 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--modes", default="as shipped,recycling off",
+                        help=f"comma-separated, of: {', '.join(MODES)}")
     args = parser.parse_args()
+    modes = [mode.strip() for mode in args.modes.split(",")]
     wrk = ensure_wrk()
 
     backends = {"sqlite": f"sqlite:///{tempfile.mkdtemp()}/bench.db"}
     postgres = fresh_postgres()
     if postgres:
         backends["postgresql"] = postgres
-    table, memory, recorded = {}, {}, {}
+    table, memory, recorded, by_mode = {}, {}, {}, {}
     for backend, url in backends.items():
-        table[backend], recorded, memory[backend] = bench_service(wrk, url, args)
+        seeded(url)
+        for mode in modes:
+            results, recorded, used = bench_service(wrk, url, args, mode)
+            by_mode[mode, backend] = results
+            if mode == RECYCLING_OFF:
+                table[backend], memory[backend] = results, used
     trips = round_trips(postgres) if postgres else {}
     table["ceiling"] = bench_ceiling(wrk, recorded, args)
 
@@ -313,6 +348,8 @@ def main() -> None:
     print()
     print_cpu(table)
     print()
+    print_modes(by_mode, table["ceiling"])
+    print()
     print_targets(table, trips, memory)
 
 
@@ -326,6 +363,24 @@ def print_cpu(table: dict) -> None:
                 worker, database = r["cpu_ms"]
                 per_core = 1000 / (worker + database) if worker + database else float("nan")
                 print(f"{name:34}{backend:>12}{worker:>11.2f}{database:>13.2f}{per_core:>12.0f}")
+
+
+def print_modes(by_mode: dict, ceiling: dict) -> None:
+    """Issue 24: each mode's share of the ceiling and p99/p50, every line with its target."""
+    print("As shipped and with recycling off (issue 24's targets)")
+    print(f"{'mode':16}{'backend':>12}  {'endpoint':34}{'req/s':>8}{'share':>7}{'target':>9}"
+          f"{'p99/p50':>9}{'target':>7}  verdict")
+    for (mode, backend), results in by_mode.items():
+        for name, r in results.items():
+            if name not in ceiling:  # login: no ceiling, and no target here
+                continue
+            share = r["rps"] / ceiling[name]["rps"]
+            target = MODE_SHARE_TARGETS.get((backend, name))
+            ratio = r["p99"] / r["p50"]
+            met = ratio <= P99_OVER_P50 and (target is None or share >= target)
+            shown = f">= {target:.2f}" if target else ""
+            print(f"{mode:16}{backend:>12}  {name:34}{r['rps']:>8.0f}{share:>7.2f}{shown:>9}"
+                  f"{ratio:>9.1f}{'<= ' + str(P99_OVER_P50):>7}  {verdict(met)}")
 
 
 def verdict(met: bool) -> str:

@@ -1,5 +1,6 @@
 """The only wiring place: build the Falcon app from settings and the spec."""
 
+import sys
 
 import falcon
 
@@ -23,7 +24,7 @@ from service.mfa.sealed import Sealer
 from service.mail.outbox import Outbox
 from service.ops import MetricsGate, OpsHandlers, Scrapers
 from service.public_urls import PublicUrls
-from service.settings import Settings, warn_of_development_key
+from service.settings import ConfigError, Settings, warn_of_development_key
 from service.spec.document import load_spec
 from service.spec.middleware import ContractMiddleware
 from service.spec.routing import add_routes
@@ -102,7 +103,16 @@ def create_app(
 
 
 def get_app() -> falcon.App:
-    """The app as gunicorn serves it: settings from the environment."""
+    """The app as gunicorn serves it, built in its master: a wrong setting (one gunicorn's
+    `--env` gave, say) stops the master in one `error:` line, as gunicorn.conf.py's checks do."""
+    try:
+        return app_from_env()
+    except ConfigError as refused:
+        sys.exit(f"error: {refused}")
+
+
+def app_from_env() -> falcon.App:
+    """The app with settings from the environment."""
     observability.configure_logging()
     settings = Settings.from_env()
     warn_of_development_key(settings)  # said already, and so silent here, under gunicorn.conf.py

@@ -1,4 +1,5 @@
-"""Reloads (HUP) and shutdowns (TERM) of gunicorn under load lose nothing, on both databases.
+"""Reloads (HUP) and shutdowns (TERM) of gunicorn under load lose nothing, on both databases;
+a reload serves the settings read afresh.
 
 Eight clients loop over reads, creates and refreshes while the master is sent
 signals. A reload must fail no request at all; a shutdown must answer every
@@ -17,7 +18,7 @@ from service.auth import accounts
 from service.db.connection import bind
 from service.db.models import Widget
 from tests.support.databases import empty_tables
-from tests.support.gunicorn import serve_unlimited
+from tests.support.gunicorn import config_with, serve, serve_unlimited
 from tests.support.inprocess import CHEAP, PASSWORD, random_email
 from tests.support.load import REFUSED, Load
 
@@ -99,3 +100,39 @@ def wait_for_new_workers(server, before: set, seconds: float = 30) -> None:
             return
         time.sleep(0.05)
     raise AssertionError(f"old workers {before & server.worker_pids()} still run")
+
+
+# The environment a reload reads: gunicorn sets `raw_env` (its `--env`) again from this file.
+ENV_FROM_FILE = "raw_env = open({!r}).read().split()\n"
+ORIGIN = "https://app.example"
+
+
+def allowed_origin(server) -> str | None:
+    answer = requests.get(server.url + "/health", headers={"Origin": ORIGIN}, timeout=10)
+    return answer.headers.get("Access-Control-Allow-Origin")
+
+
+def reload(server) -> None:
+    before = server.worker_pids()
+    os.kill(server.master_pid, signal.SIGHUP)
+    wait_for_new_workers(server, before)
+
+
+def test_a_reload_serves_the_settings_read_afresh_and_keeps_the_app_when_they_are_wrong(
+    database_url, database, tmp_path
+):
+    settings = tmp_path / "settings.env"
+    settings.write_text("")
+    running = serve(database_url, 2, config_with(tmp_path, ENV_FROM_FILE.format(str(settings))))
+    try:
+        assert allowed_origin(running) is None
+        settings.write_text(f"CORS_ORIGINS={ORIGIN}")
+        reload(running)
+        assert allowed_origin(running) == ORIGIN
+        settings.write_text("CORS_ORIGINS=not-an-origin")
+        reload(running)
+        assert running.process.poll() is None
+        assert allowed_origin(running) == ORIGIN  # the app built before serves on
+        assert "error: CORS_ORIGINS" in running.errors()
+    finally:
+        running.stop()

@@ -103,9 +103,19 @@ class Gunicorn:
         self.stderr.close()
 
 
-def serve(database_url: str, workers: int = 2, **env) -> Gunicorn:
+def config_with(directory: Path, text: str) -> tuple:
+    """gunicorn's arguments for gunicorn.conf.py followed by `text`, which may add hooks,
+    wrap the shipped ones (they are its globals) or change a setting; written to `directory`."""
+    config = Path(directory) / "gunicorn.conf.py"
+    shipped = ROOT / "gunicorn.conf.py"
+    config.write_text(f"exec(compile(open({str(shipped)!r}).read(), {str(shipped)!r}, 'exec'))\n"
+                      + text)
+    return ("-c", str(config))
+
+
+def serve(database_url: str, workers: int = 2, args=SERVICE, **env) -> Gunicorn:
     """The service in its testing profile on `database_url`; `env` overrides variables."""
-    return Gunicorn(env={**TESTING_ENV, "DATABASE_URL": database_url, **env}, workers=workers)
+    return Gunicorn(args, {**TESTING_ENV, "DATABASE_URL": database_url, **env}, workers)
 
 
 def serve_unlimited(database_url: str, workers: int = 2, **env) -> Gunicorn:
