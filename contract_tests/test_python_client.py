@@ -8,9 +8,11 @@ import importlib
 import re
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyotp
 import pytest
 
 from contract_tests.identities import PASSWORD
@@ -254,3 +256,165 @@ def test_generated_client_drives_sessions_and_user_administration(api, live_serv
     assert api["users_delete"].sync_detailed(client=admin, public_id=target.public_id).status_code == 204
     gone = api["users_get"].sync_detailed(client=admin, public_id=target.public_id)
     assert gone.status_code == 404 and isinstance(gone.parsed, models.Error)
+
+
+ACCOUNT_MODULES = [
+    "auth_register",
+    "auth_login",
+    "auth_user",
+    "auth_request_password_reset",
+    "auth_reset_password",
+    "auth_verify_email",
+    "auth_resend_verification",
+    "auth_change_email",
+    "auth_mfa",
+    "auth_totp_begin",
+    "auth_totp_confirm",
+    "auth_totp_disable",
+    "auth_recovery_codes",
+    "auth_mfa_verify",
+]
+
+
+@pytest.fixture(scope="module")
+def accounts(generation):
+    """The generated modules of the account operations, by operation."""
+    loaded = {name: importlib.import_module(f"{PACKAGE}.api.auth.{name}") for name in ACCOUNT_MODULES}
+    return {**loaded, "client": importlib.import_module(f"{PACKAGE}.client"),
+            "models": importlib.import_module(f"{PACKAGE}.models")}
+
+
+def test_generated_client_resets_a_password_and_verifies_an_address_from_real_mail(
+    accounts, mailing_server
+):
+    api, models = accounts, accounts["models"]
+    server, inbox = mailing_server
+    anonymous = api["client"].Client(base_url=server.url, raise_on_unexpected_status=True)
+    email, new_password = "reset.user@example.com", "a brand new passphrase"
+    registered = api["auth_register"].sync(
+        client=anonymous, body=models.Credentials(email=email, password=PASSWORD)
+    )
+    assert isinstance(registered, models.TokenIssued)
+    old = api["client"].AuthenticatedClient(base_url=server.url, token=registered.access_token)
+    first = inbox.key(email, "Verify your email address")
+    resent = api["auth_resend_verification"].sync_detailed(
+        client=anonymous, body=models.EmailRequest(email=email)
+    )
+    assert resent.status_code == 202 and isinstance(resent.parsed, models.Status)
+    second = inbox.key(email, "Verify your email address")
+    assert second != first
+    verified = api["auth_verify_email"].sync(client=anonymous, body=models.KeyRequest(key=second))
+    assert isinstance(verified, models.Status)
+    assert api["auth_user"].sync(client=old).email_verified is True
+
+    asked = api["auth_request_password_reset"].sync_detailed(
+        client=anonymous, body=models.EmailRequest(email=email)
+    )
+    assert asked.status_code == 202 and isinstance(asked.parsed, models.Status)
+    key = inbox.key(email, "Reset your password")
+    reset = api["auth_reset_password"].sync(
+        client=anonymous, body=models.PasswordReset(key=key, new_password=new_password)
+    )
+    assert isinstance(reset, models.TokenIssued)
+    assert api["auth_user"].sync_detailed(client=old).status_code == 401
+    refused = api["auth_login"].sync_detailed(
+        client=anonymous, body=models.Credentials(email=email, password=PASSWORD)
+    )
+    assert refused.status_code == 401 and isinstance(refused.parsed, models.Error)
+    spent = api["auth_reset_password"].sync_detailed(
+        client=anonymous, body=models.PasswordReset(key=key, new_password="yet another passphrase")
+    )
+    assert spent.status_code == 400 and isinstance(spent.parsed, models.Error)
+    user = api["client"].AuthenticatedClient(base_url=server.url, token=reset.access_token)
+    assert api["auth_user"].sync(client=user).email == email
+    logged_in = api["auth_login"].sync(
+        client=anonymous, body=models.Credentials(email=email, password=new_password)
+    )
+    assert isinstance(logged_in, models.TokenIssued)
+
+
+def test_generated_client_moves_an_account_to_a_new_address_from_real_mail(accounts, mailing_server):
+    api, models = accounts, accounts["models"]
+    server, inbox = mailing_server
+    anonymous = api["client"].Client(base_url=server.url, raise_on_unexpected_status=True)
+    email, new = "moving.user@example.com", "moved.user@example.com"
+    token = api["auth_register"].sync(
+        client=anonymous, body=models.Credentials(email=email, password=PASSWORD)
+    ).access_token
+    user = api["client"].AuthenticatedClient(base_url=server.url, token=token)
+
+    asked = api["auth_change_email"].sync_detailed(
+        client=user, body=models.EmailChange(new_email=new, current_password=PASSWORD)
+    )
+    assert asked.status_code == 202 and isinstance(asked.parsed, models.Status)
+    verified = api["auth_verify_email"].sync(
+        client=anonymous, body=models.KeyRequest(key=inbox.key(new, "Confirm your new email address"))
+    )
+    assert isinstance(verified, models.Status)
+    logged_in = api["auth_login"].sync(
+        client=anonymous, body=models.Credentials(email=new, password=PASSWORD)
+    )
+    assert isinstance(logged_in, models.TokenIssued)
+    moved = api["client"].AuthenticatedClient(base_url=server.url, token=logged_in.access_token)
+    assert (api["auth_user"].sync(client=moved).email, api["auth_user"].sync(client=moved).email_verified) == (new, True)
+    assert api["auth_login"].sync_detailed(
+        client=anonymous, body=models.Credentials(email=email, password=PASSWORD)
+    ).status_code == 401
+
+
+def test_generated_client_turns_on_totp_and_logs_in_with_a_second_factor(accounts, live_server):
+    api, models = accounts, accounts["models"]
+    anonymous = api["client"].Client(base_url=live_server.url, raise_on_unexpected_status=True)
+    credentials = models.Credentials(email="totp.user@example.com", password=PASSWORD)
+    token = api["auth_register"].sync(client=anonymous, body=credentials).access_token
+    user = api["client"].AuthenticatedClient(base_url=live_server.url, token=token)
+
+    begun = api["auth_totp_begin"].sync(
+        client=user, body=models.PasswordConfirmation(current_password=PASSWORD)
+    )
+    assert isinstance(begun, models.TotpSecret) and begun.otpauth_uri.startswith("otpauth://totp/")
+    confirmed = api["auth_totp_confirm"].sync(
+        client=user, body=models.TotpConfirmation(code=pyotp.TOTP(begun.secret).now())
+    )
+    assert isinstance(confirmed, models.RecoveryCodes) and len(confirmed.recovery_codes) == 10
+    status = api["auth_mfa"].sync(client=user)
+    assert isinstance(status, models.MfaStatus)
+    assert (status.totp, status.recovery_codes_left) == (True, 10)
+
+    def challenge():
+        answered = api["auth_login"].sync_detailed(client=anonymous, body=credentials)
+        assert answered.status_code == 403, answered.content
+        assert isinstance(answered.parsed, models.MfaRequired), answered.parsed
+        assert "totp" in [str(method) for method in answered.parsed.methods]
+        return answered.parsed.mfa_token
+
+    by_code = api["auth_mfa_verify"].sync(
+        client=anonymous,
+        # the next step's code: the one confirming TOTP is spent, as an app's next one is not
+        body=models.MfaVerification(
+            mfa_token=challenge(), code=pyotp.TOTP(begun.secret).at(time.time() + 30)
+        ),
+    )
+    assert isinstance(by_code, models.TokenIssued)
+    recovery = confirmed.recovery_codes[0]
+    by_recovery = api["auth_mfa_verify"].sync(
+        client=anonymous, body=models.MfaVerification(mfa_token=challenge(), recovery_code=recovery)
+    )
+    assert isinstance(by_recovery, models.TokenIssued)
+    again = api["auth_mfa_verify"].sync_detailed(
+        client=anonymous, body=models.MfaVerification(mfa_token=challenge(), recovery_code=recovery)
+    )
+    assert again.status_code == 401 and isinstance(again.parsed, models.Error)
+    assert api["auth_mfa"].sync(client=user).recovery_codes_left == 9
+
+    renewed = api["auth_recovery_codes"].sync(
+        client=user, body=models.PasswordConfirmation(current_password=PASSWORD)
+    )
+    assert isinstance(renewed, models.RecoveryCodes) and recovery not in renewed.recovery_codes
+    assert api["auth_mfa"].sync(client=user).recovery_codes_left == 10
+    off = api["auth_totp_disable"].sync_detailed(
+        client=user, body=models.PasswordConfirmation(current_password=PASSWORD)
+    )
+    assert off.status_code == 204
+    assert api["auth_mfa"].sync(client=user).totp is False
+    assert isinstance(api["auth_login"].sync(client=anonymous, body=credentials), models.TokenIssued)

@@ -3,7 +3,8 @@
 `tsc --noEmit` compiles contract_tests/node/usage.ts against the generated
 types: the calls a client developer makes must type-check, and the mistakes
 marked `@ts-expect-error` in it must not. contract_tests/node/session_flow.ts,
-compiled the same way, runs under node against gunicorn.
+compiled the same way, runs under node against gunicorn; so does
+contract_tests/node/account_flow.ts, in two steps around a real mail.
 """
 
 import os
@@ -53,3 +54,31 @@ def test_typed_client_drives_the_session_flow_over_gunicorn(npm_tools, tmp_path,
         timeout=120, check=False, env={**os.environ, "BASE_URL": live_server.url},
     )
     assert ran.returncode == 0 and "session flow: ok" in ran.stdout, ran.stdout + ran.stderr
+
+
+def compile_to_run(npm_tools, where, source: str, config: str) -> None:
+    """Type-check and compile `source` with `config` into where/out, runnable by node."""
+    generate(npm_tools, where, source, "tsconfig.json", "tsconfig.run.json", config)
+    compiled = run([tool(npm_tools, "tsc"), "-p", config], where)
+    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
+    (where / "out" / "package.json").write_text('{"type": "module"}')
+    (where / "out" / "node_modules").symlink_to(where / "node_modules")
+
+
+@pytest.mark.server
+def test_typed_client_resets_a_password_from_real_mail_and_logs_in_with_totp(
+    npm_tools, tmp_path, mailing_server
+):
+    server, inbox = mailing_server
+    compile_to_run(npm_tools, tmp_path, "account_flow.ts", "tsconfig.account.json")
+    email = "ts.account@example.com"
+
+    def step(*argv) -> None:
+        ran = subprocess.run(
+            ["node", str(tmp_path / "out" / "account_flow.js"), *argv], capture_output=True,
+            text=True, timeout=120, check=False, env={**os.environ, "BASE_URL": server.url},
+        )
+        assert ran.returncode == 0 and f"account flow {argv[0]}: ok" in ran.stdout, ran.stdout + ran.stderr
+
+    step("request", email)
+    step("reset", email, inbox.key(email, "Reset your password"))

@@ -178,3 +178,17 @@ def test_user_refreshes_and_sees_their_sessions(ui, artifacts):
     assert listed.status() == "200"
     assert [session["current"] for session in listed.json()["sessions"]] == [True]
     ui.screenshot(artifacts / "auth-sessions.png", showing=listed)
+
+
+def test_user_asks_for_a_reset_and_sees_their_second_factors(ui, artifacts):
+    email = f"factors-{os.urandom(4).hex()}@example.com"
+    registered = ui.call("post", "/api/v1/auth/register", {"email": email, "password": PASSWORD})
+    assert registered.status() == "201"
+    reset = ui.call("post", "/api/v1/auth/password/reset", {"email": email})
+    assert reset.status() == "202"
+    assert reset.json()["status"] == "success"
+    ui.authorize(registered.json()["access_token"])
+    factors = ui.call("get", "/api/v1/auth/mfa")
+    assert factors.status() == "200"
+    assert factors.json() == {"totp": False, "recovery_codes_left": 0, "passkeys": 0}
+    ui.screenshot(artifacts / "auth-mfa.png", showing=factors)
