@@ -23,18 +23,16 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
 
 import argon2
 import falcon.testing
-import psycopg2
-from psycopg2 import sql
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.seed import drop_postgres, fresh_postgres, fresh_sqlite  # noqa: E402
 from service.app import create_app  # noqa: E402
 from service.auth import accounts  # noqa: E402
 from service.auth.passwords import Passwords  # noqa: E402
@@ -42,32 +40,10 @@ from service.db.connection import migrate, open_database  # noqa: E402
 from service.db.models import db  # noqa: E402
 from service.settings import Settings  # noqa: E402
 
-POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 DATABASE = "widget_api_login_bench"
 SECRET = "bench-secret-key-of-at-least-thirty-two-bytes"
 EMAIL, PASSWORD = "login@bench.example.com", "bench password 1"
 TARGET = 0.90
-
-
-def fresh_postgres() -> str | None:
-    try:
-        conn = psycopg2.connect(POSTGRES_URL, connect_timeout=3)
-    except psycopg2.OperationalError:
-        return None
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE)))
-        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
-    conn.close()
-    return POSTGRES_URL.rsplit("/", 1)[0] + "/" + DATABASE
-
-
-def drop_postgres() -> None:
-    conn = psycopg2.connect(POSTGRES_URL, connect_timeout=3)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE)))
-    conn.close()
 
 
 def process_cpu(pid: int) -> float:
@@ -162,8 +138,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30, help="calls per line and round")
     parser.add_argument("--rounds", type=int, default=4)
     args = parser.parse_args()
-    backends = {"sqlite": app_on(f"sqlite:///{tempfile.mkdtemp()}/bench.db")}
-    postgres = fresh_postgres()
+    backends = {"sqlite": app_on(fresh_sqlite())}
+    postgres = fresh_postgres(DATABASE)
     if postgres:
         backends["postgresql"] = app_on(postgres)
     try:
@@ -172,7 +148,7 @@ def main() -> None:
         for _, database, _ in backends.values():
             database.close()
         if postgres:
-            drop_postgres()
+            drop_postgres(DATABASE)
     params = argon2.PasswordHasher()
     print(f"argon2id t={params.time_cost} m={params.memory_cost} KiB p={params.parallelism}; "
           f"{args.requests} calls per line, median of {args.rounds} rounds; {os.cpu_count()} cores, "

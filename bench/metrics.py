@@ -16,7 +16,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -26,8 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.over_http import SECRET, ensure_wrk, run_wrk  # noqa: E402
-from bench.seed import ADMIN_EMAIL, PASSWORD, seed  # noqa: E402
-from service.db.connection import bind, migrate, open_database  # noqa: E402
+from bench.seed import ADMIN_EMAIL, PASSWORD, fresh_sqlite, seeded  # noqa: E402
 from tests.support.gunicorn import Gunicorn  # noqa: E402
 
 LIST = "/api/v1/widgets?per_page=10"
@@ -81,12 +79,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     wrk = ensure_wrk()
-    url = f"sqlite:///{tempfile.mkdtemp()}/bench.db"
-    database = open_database(url)
-    migrate(database)
-    bind(database)
-    seed()
-    database.close()
+    url = seeded(fresh_sqlite())
 
     metered, unmetered = [], []
     for _ in range(args.rounds):

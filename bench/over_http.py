@@ -29,19 +29,16 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlparse
 
-import psycopg2
 import requests
-from psycopg2 import sql
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.seed import ADMIN_EMAIL, PASSWORD, seed  # noqa: E402
-from service.db.connection import PREPARE_THRESHOLD, bind, migrate, open_database  # noqa: E402
+from bench.seed import ADMIN_EMAIL, PASSWORD, fresh_postgres, fresh_sqlite, seeded  # noqa: E402
+from service.db.connection import PREPARE_THRESHOLD  # noqa: E402
 from tests.support.gunicorn import Gunicorn, config_with  # noqa: E402
 from tests.support.wire import RoundTripCounter, url_through  # noqa: E402
 
-POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SECRET = "bench-secret-key-of-at-least-thirty-two-bytes"
 ENDPOINTS = [
     ("GET /api/v1/widgets?per_page=10", "GET", "/api/v1/widgets?per_page=10"),
@@ -111,19 +108,6 @@ def ensure_wrk() -> str:
     if shutil.which("wrk") is None:
         subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
     return shutil.which("wrk")
-
-
-def fresh_postgres() -> str | None:
-    try:
-        conn = psycopg2.connect(POSTGRES_URL, connect_timeout=3)
-    except psycopg2.OperationalError:
-        return None
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(sql.SQL("DROP DATABASE IF EXISTS widget_api_bench WITH (FORCE)"))
-        cur.execute(sql.SQL("CREATE DATABASE widget_api_bench"))
-    conn.close()
-    return POSTGRES_URL.rsplit("/", 1)[0] + "/widget_api_bench"
 
 
 def rss_mb(server: Gunicorn, field: str) -> float:
@@ -203,15 +187,6 @@ def run_wrk(wrk: str, url: str, args, headers: dict, script: str | None = None) 
 def _ms(text: str) -> float:
     value, unit = re.fullmatch(r"([\d.]+)(\w+)", text).groups()
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
-
-
-def seeded(url: str) -> str:
-    database = open_database(url)
-    migrate(database)
-    bind(database)
-    seed()
-    database.close()
-    return url
 
 
 def bench_service(wrk: str, url: str, args, mode: str = RECYCLING_OFF) -> tuple:
@@ -316,8 +291,8 @@ def main() -> None:
     modes = [mode.strip() for mode in args.modes.split(",")]
     wrk = ensure_wrk()
 
-    backends = {"sqlite": f"sqlite:///{tempfile.mkdtemp()}/bench.db"}
-    postgres = fresh_postgres()
+    backends = {"sqlite": fresh_sqlite()}
+    postgres = fresh_postgres("widget_api_bench")
     if postgres:
         backends["postgresql"] = postgres
     table, memory, recorded, by_mode = {}, {}, {}, {}

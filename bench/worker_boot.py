@@ -25,24 +25,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.over_http import SECRET, bearer_of, ensure_wrk, run_wrk  # noqa: E402
-from bench.seed import seed  # noqa: E402
-from service.db.connection import bind, migrate, open_database  # noqa: E402
+from bench.seed import fresh_sqlite, seeded  # noqa: E402
 from tests.support import boots  # noqa: E402
 from tests.support.gunicorn import Gunicorn, config_with  # noqa: E402
 
 TARGET_MS = 50
 USER = "/api/v1/auth/user"
 MODES = {"as shipped (preload)": "", "preload_app = False": "preload_app = False\n"}
-
-
-def seeded_sqlite() -> str:
-    url = f"sqlite:///{tempfile.mkdtemp()}/bench.db"
-    database = open_database(url)
-    migrate(database)
-    bind(database)
-    seed()
-    database.close()
-    return url
 
 
 def memory_mb(pid: int) -> dict:
@@ -101,7 +90,7 @@ def main() -> None:
     parser.add_argument("--recycle-after", type=int, default=500, help="max_requests")
     args = parser.parse_args()
     wrk = ensure_wrk()
-    url = seeded_sqlite()
+    url = seeded(fresh_sqlite())
     print(f"wrk -t1 -c{args.connections} on GET {USER} for {args.duration} s, {args.workers} "
           f"workers recycled after {args.recycle_after} requests (+ up to {args.recycle_after // 10})")
     print(f"{'':24}{'workers':>9}{'first answer after fork, ms':>20}{'CPU to first answer, ms':>24}")
