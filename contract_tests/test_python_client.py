@@ -159,6 +159,15 @@ def test_generated_client_drives_the_whole_flow(api, live_server, database_url):
         assert created.status_code == 201, created.content
         assert created.headers["location"] == f"{live_server.url}/api/v1/widgets/{name}"
 
+    keyed = {
+        "client": admin, "idempotency_key": "client-create-1",
+        "body": models.NewWidget(name="client-keyed", info_url="https://example.com/k", deadline="12/31/2099"),
+    }
+    first, retry = (api["widgets_create"].sync_detailed(**keyed) for _ in range(2))
+    assert first.status_code == retry.status_code == 201 and retry.content == first.content
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert api["widgets_delete"].sync_detailed(client=admin, name="client-keyed").status_code == 204
+
     listed, page_number = [], 1
     while True:
         page = api["widgets_list"].sync(

@@ -27,6 +27,7 @@ export async function tour(email: string, password: string): Promise<Widget | un
 
   await client.POST("/api/v1/widgets", {
     headers,
+    params: { header: { "Idempotency-Key": "create-my-widget-1" } }, // a retry is answered, not done again
     body: { name: "my-widget", info_url: "https://www.example.com/my-widget", deadline: "12/31/2030" },
   });
   const page = await client.GET("/api/v1/widgets", { headers, params: { query: { page: 1, per_page: 25 } } });
