@@ -48,6 +48,7 @@ MAX_DEPTH = 32
 TOO_DEEP = f"is nested more than {MAX_DEPTH} levels deep"
 NOT_TEXT = "contains an unpaired surrogate, which is not text"
 UNTERMINATED = "a body without Content-Length cannot be read by this server; send Content-Length"
+INCOMPLETE = "the body ended before its Content-Length, or its chunked coding is broken: send it whole"
 UNREADABLE = object()  # a body that could not be decoded; its error is already recorded
 
 
@@ -318,20 +319,29 @@ def _has_body(req) -> bool:
 
 
 def _read_bounded(req, max_bytes: int) -> bytes:
-    """Read the body, at most `max_bytes` of it, whether its length was declared or not."""
+    """Read the body, at most `max_bytes` of it, whether its length was declared or not.
+
+    A body cut short (the client went away mid-upload) or a broken chunked coding is
+    refused whole: a form's prefix parses as well as the form, and must change nothing.
+    """
     if req.content_length and req.content_length > max_bytes:
         raise PayloadTooLarge(f"Request body is larger than {max_bytes} bytes")
-    if req.content_length is None and req.env.get("wsgi.input_terminated"):
-        # A chunked body has no Content-Length; a server that decodes it (gunicorn does)
-        # ends the input stream where the body ends, so it can be read to its end.
-        raw = _read_to_end(req.stream, max_bytes + 1)
-    elif req.content_length is None and req.get_header("Transfer-Encoding") is not None:
+    # A chunked body has no Content-Length; a server that decodes it (gunicorn does) ends
+    # the input stream where the body ends, so it can be read to its end.
+    terminated = req.content_length is None and req.env.get("wsgi.input_terminated")
+    if req.content_length is None and not terminated and req.get_header("Transfer-Encoding"):
         # Any other server leaves the stream open past the body (PEP 3333): reading would hang.
         raise ValidationFailed({BODY_FIELD: UNTERMINATED})
-    else:
-        raw = req.bounded_stream.read(max_bytes + 1)
+    stream = req.stream if terminated else req.bounded_stream
+    try:
+        raw = _read_to_end(stream, max_bytes + 1)
+    except Exception:  # noqa: BLE001 - the server's reader refusing the body: gunicorn's
+        # NoMoreData, InvalidChunkSize, ChunkMissingTerminator; only the read is inside
+        raise ValidationFailed({BODY_FIELD: INCOMPLETE}) from None
     if len(raw) > max_bytes:
         raise PayloadTooLarge(f"Request body is larger than {max_bytes} bytes")
+    if req.content_length is not None and len(raw) < req.content_length:
+        raise ValidationFailed({BODY_FIELD: INCOMPLETE})
     return raw
 
 
