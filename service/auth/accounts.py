@@ -138,11 +138,13 @@ def change_password(
         stored_hash = stored.password_hash
     if not passwords.verify(stored_hash, current):
         raise ValidationFailed({"current_password": WRONG_PASSWORD})
-    throttle.succeeded(reservation)
+    with_commit = throttle.succeed_at_commit(reservation)
     password_hash = passwords.hash(new)
     with must_write("a new password"):
         if isinstance(db.obj, peewee.PostgresqlDatabase):
-            started = _change_together(user.id, stored_hash, password_hash, user_agent, session_seconds)
+            started = _change_together(
+                user.id, stored_hash, password_hash, user_agent, session_seconds, with_commit
+            )
             if started is not None:
                 return started
             if not User.select().where(User.id == user.id).exists():
@@ -160,11 +162,14 @@ def change_password(
             return sessions.restart(user, user_agent, session_seconds)
 
 
-def _change_together(user_id: int, stored_hash: str, password_hash: str, user_agent, session_seconds):
+def _change_together(
+    user_id: int, stored_hash: str, password_hash: str, user_agent, session_seconds, with_commit,
+):
     """The change on PostgreSQL, as one message and one transaction: the new hash is written
     over the one checked (which locks the user), then, each statement seeing what the lock
     guards and only if the hash was written, every key of the old password's time dies, every
-    session ends and the new one starts. None when no hash was written."""
+    session ends and the new one starts; `with_commit` goes with its COMMIT. None when no hash
+    was written."""
     now = utcnow()
     changed = User.select().where((User.id == user_id) & (User.password_hash == password_hash))
     written = peewee.fn.EXISTS(changed)
@@ -176,6 +181,7 @@ def _change_together(user_id: int, stored_hash: str, password_hash: str, user_ag
         keys.killing(user_id).where(written),
         sessions.ending(Session.user == user_id, now).where(written),
         start,
+        with_commit=with_commit,
     )
     return started if rows else None
 

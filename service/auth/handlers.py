@@ -11,6 +11,7 @@ from service.auth.passwords import Passwords
 from service.auth.throttle import Throttle
 from service.auth.tokens import Tokens
 from service.clock import clock
+from service.errors import ApiError
 from service.mail.links import key_link
 from service.mfa.gate import require_second_factor
 from service.mfa.handlers import MfaHandlers, PasskeyHandlers
@@ -68,12 +69,15 @@ class AuthHandlers(MfaHandlers, PasskeyHandlers):
             reservation = self.throttle.reserve_login(body["email"], address, count_address=True)
             if reservation.quota is not None:
                 resp.set_headers(reservation.quota.headers())
-            user = accounts.log_in_reserved(
-                body["email"], body["password"], self.passwords, self.throttle, reservation
-            )
-        self.email.check_login(user)
-        require_second_factor(user, address, user.second_factors)
-        self._start_session(req, resp, user, "successfully logged in", 200)
+            user = accounts.authenticate(body["email"], body["password"], self.passwords)
+        try:
+            self.email.check_login(user)
+            require_second_factor(user, address, user.second_factors)
+        except ApiError:
+            self.throttle.succeeded(reservation)  # the password was right all the same
+            raise
+        self._start_session(req, resp, user, "successfully logged in", 200,
+                            with_commit=self.throttle.succeed_at_commit(reservation))
 
     def verify_email(self, req, resp):
         """Spend a mailed key: the address is verified, or the account moves to its new address."""
@@ -198,8 +202,8 @@ class AuthHandlers(MfaHandlers, PasskeyHandlers):
         forwarded_for = req.get_header("X-Forwarded-For")
         return limit_key(client_address(req.remote_addr, forwarded_for, self.trusted_proxies))
 
-    def _start_session(self, req, resp, user, message: str, status: int) -> None:
-        started = auth_sessions.start(user, req.user_agent, self.refresh_seconds)
+    def _start_session(self, req, resp, user, message: str, status: int, with_commit=()) -> None:
+        started = auth_sessions.start(user, req.user_agent, self.refresh_seconds, with_commit)
         self._issue_tokens(resp, user, started, message, status)
 
     def _issue_tokens(

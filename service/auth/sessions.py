@@ -97,23 +97,27 @@ def on_postgresql() -> bool:
     return isinstance(db.obj, peewee.PostgresqlDatabase)
 
 
-def start(user: User, user_agent: str | None, lifetime_seconds: int) -> Started:
+def start(user: User, user_agent: str | None, lifetime_seconds: int, with_commit=()) -> Started:
     """Start a session for `user` with its first refresh token; 401 when the user was deleted
     a moment ago, as their login a moment later would be refused.
 
-    On PostgreSQL the transaction goes as one message: the user's lock, then the session.
+    On PostgreSQL the transaction goes as one message: the user's lock, then the session;
+    `with_commit` as `run_together` takes it (on SQLite, run in the transaction).
     """
     if on_postgresql():
         owner = User.select().where(User.id == user.id)
         issued, started = start_query(owner, user_agent, lifetime_seconds, utcnow())
         with must_write("a new session"):
-            if not run_together(_locked(user.id), issued):
+            if not run_together(_locked(user.id), issued, with_commit=with_commit):
                 raise unauthorized(BAD_CREDENTIALS)
         return started
     with must_write("a new session"), write_transaction():
         if not lock_user(user.id):
             raise unauthorized(BAD_CREDENTIALS)
-        return _start(user.id, user_agent, lifetime_seconds, utcnow())
+        started = _start(user.id, user_agent, lifetime_seconds, utcnow())
+        for query in with_commit:
+            query.execute()
+        return started
 
 
 def restart(user: User, user_agent: str | None, lifetime_seconds: int) -> Started:

@@ -165,6 +165,15 @@ class Throttle:
             raise refusal(ACCOUNT_LOCKED, seconds_until(lifts, now))
         return Reservation(pair, account, quota)
 
+    def succeed_at_commit(self, reservation: "Reservation") -> list:
+        """succeeded(), with the commit of the session the right password starts: on
+        PostgreSQL, its statement for `run_together(..., with_commit=...)`, one round trip
+        fewer; elsewhere it is done now and there is nothing to send."""
+        if isinstance(db.obj, peewee.PostgresqlDatabase):
+            return [_succeeded_query(reservation, utcnow())]
+        self.succeeded(reservation)
+        return []
+
     def succeeded(self, reservation: "Reservation") -> None:
         """Forget this address's failures, give back the account's reservation, drop ended counters.
 
@@ -186,6 +195,10 @@ class Throttle:
 
 
 def _succeeded_at_once(reservation: "Reservation", now: datetime) -> None:
+    _succeeded_query(reservation, now).execute()
+
+
+def _succeeded_query(reservation: "Reservation", now: datetime):
     """succeeded() on PostgreSQL, one statement: delete the pair's counter, then (the deletion
     is the update's subquery, so it runs first) give back the account's. Rows lock in the
     order every hit locks them, pair before account; ended counters another statement holds
@@ -199,7 +212,7 @@ def _succeeded_at_once(reservation: "Reservation", now: datetime) -> None:
         (AuthThrottle.key == reservation.pair.key) | AuthThrottle.id.in_(ended)
     ).returning(AuthThrottle.id).cte("forgotten")
     first = peewee.Select((forgotten,), [fn.COUNT(SQL("*"))]) >= 0
-    _give_back_query(reservation.account).where(first).with_cte(forgotten).execute()
+    return _give_back_query(reservation.account).where(first).with_cte(forgotten)
 
 
 @dataclass(frozen=True)

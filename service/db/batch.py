@@ -18,33 +18,66 @@ import peewee
 
 from service.db.models import db
 
+log = logging.getLogger(__name__)
+
 try:
     import psycopg
 except ImportError:  # psycopg2 alone is installed
     psycopg = None
 
 
-def run_together(*queries):
+def run_together(*queries, with_commit=()):
     """Run peewee `queries` on PostgreSQL in one message, as one transaction (within the
-    caller's, if any); return the rows of the last one."""
-    rendered = [query.sql() for query in queries]
+    caller's, if any); return the rows of the last one.
+
+    `with_commit`: statements that are worth no failure of the rest (a login's throttle
+    counters), sent in the message of COMMIT under a savepoint; should one fail, it alone is
+    undone and logged, and the rest commits.
+    """
     own = not db.in_transaction()
-    sql = ";\n".join((["BEGIN"] if own else []) + [text for text, _ in rendered])
-    params = [value for _, values in rendered for value in values]
-    if peewee.logger.isEnabledFor(logging.DEBUG):
-        peewee.logger.debug((sql, params))
+    sql, params = _joined(queries, before=["BEGIN"] if own else [])
     connection = db.obj.connection()
     with peewee.__exception_wrapper__:
-        if not own:
-            return _send(connection, sql, params)
         try:
             rows = _send(connection, sql, params)
         except BaseException:
-            with contextlib.suppress(Exception):  # a broken connection: its own error is the one to tell
-                _send(connection, "ROLLBACK", [])
+            if own:
+                with contextlib.suppress(Exception):  # a broken connection: its own error is the one to tell
+                    _send(connection, "ROLLBACK", [])
             raise
-        _send(connection, "COMMIT", [])
+        _finish(connection, with_commit, ["COMMIT"] if own else [])
         return rows
+
+
+def _finish(connection, best_effort, ending: list[str]) -> None:
+    """Send `best_effort` under a savepoint, then `ending`, in one message."""
+    if not best_effort:
+        if ending:
+            _send(connection, ";\n".join(ending), [])
+        return
+    sql, params = _joined(best_effort, before=[f"SAVEPOINT {_SAVEPOINT}"],
+                          after=[f"RELEASE SAVEPOINT {_SAVEPOINT}"] + ending)
+    try:
+        _send(connection, sql, params)
+    except Exception as error:
+        if int(connection.info.transaction_status) != _FAILED_TRANSACTION:
+            raise  # the commit itself failed, or the connection: the whole is undone
+        log.warning("a statement sent with a commit failed and was undone alone: %s", error)
+        _send(connection, ";\n".join([f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}"] + ending), [])
+
+
+_SAVEPOINT = "with_commit"
+_FAILED_TRANSACTION = 3  # libpq's PQTRANS_INERROR, as both drivers report it
+
+
+def _joined(queries, before=(), after=()) -> tuple[str, list]:
+    """`queries` rendered as one message between the plain statements `before` and `after`."""
+    rendered = [query.sql() for query in queries]
+    sql = ";\n".join([*before, *(text for text, _ in rendered), *after])
+    params = [value for _, values in rendered for value in values]
+    if peewee.logger.isEnabledFor(logging.DEBUG):
+        peewee.logger.debug((sql, params))
+    return sql, params
 
 
 def _send(connection, sql: str, params: list) -> list:

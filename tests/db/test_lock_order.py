@@ -50,7 +50,9 @@ def delete(a: Account):
 
 
 def log_in(a: Account):
-    sessions.start(a.user, "lock-order", LIFETIME)
+    """As the login handler: counted, then the session starts and the count goes with its commit."""
+    reservation = THROTTLE.reserve_login(a.user.email, "127.0.0.1")
+    sessions.start(a.user, "lock-order", LIFETIME, THROTTLE.succeed_at_commit(reservation))
 
 
 def change_password(a: Account):
