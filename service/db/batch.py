@@ -82,6 +82,11 @@ def _joined(queries, before=(), after=()) -> tuple[str, list]:
 
 def _send(connection, sql: str, params: list) -> list:
     """One simple-query message; the rows of its last statement."""
+    with db.obj.bounded(connection):
+        return _send_now(connection, sql, params)
+
+
+def _send_now(connection, sql: str, params: list) -> list:
     if psycopg is not None and isinstance(connection, psycopg.Connection):
         with psycopg.ClientCursor(connection) as cursor:
             cursor.execute(sql, params)

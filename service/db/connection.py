@@ -9,6 +9,7 @@ this against a pool and against a connection per request (docs/deploy.md has
 the figures).
 """
 
+import contextlib
 import importlib.util
 import logging
 import select
@@ -21,6 +22,7 @@ from playhouse import db_url
 from playhouse.migrations import Migration, Runner
 
 from service import errors, metrics
+from service.db.deadline import Deadline
 from service.db.models import db
 from service.db.write_gate import WriteGate, gate_path, open_gate
 
@@ -57,6 +59,10 @@ PREPARED_SESSION_SETTINGS = {"plan_cache_mode": "force_generic_plan"}
 # Maintenance commands (migrate, purge-tokens) are no requests: a migration or a large purge
 # may rightly take longer than a request's bounds, and would otherwise be cancelled every run.
 MAINTENANCE_SESSION_SETTINGS = {"statement_timeout": "0", "lock_timeout": "0"}
+# What a call may wait for its answer, counted by the service itself: twice the statement
+# timeout, so a statement the server runs is never cut, and well inside gunicorn's worker
+# timeout (a pooler that cannot reach the server holds a query as long as it is told to).
+WAIT_SECONDS = 10
 POSTGRES_CONNECT_DEFAULTS = {
     "connect_timeout": CONNECT_TIMEOUT_SECONDS,
     "application_name": "widget-api",
@@ -171,7 +177,32 @@ class SqliteDatabase(RollbackKeepsCause, peewee.SqliteDatabase):
 
 
 class PostgresqlDatabase(RollbackKeepsCause, peewee.PostgresqlDatabase):
-    pass
+    """Every statement, BEGIN, COMMIT and ROLLBACK waits at most `deadline` for its answer
+    (none for maintenance commands, whose statements may rightly run long)."""
+
+    deadline: Deadline | None = None
+
+    def execute_sql(self, sql, params=None):
+        with self.bounded(self.connection()):
+            return super().execute_sql(sql, params)
+
+    def begin(self, *args, **kwargs):
+        with self.bounded(self.connection()):
+            return super().begin(*args, **kwargs)
+
+    def commit(self):
+        with self.bounded(self._state.conn):
+            return super().commit()
+
+    def rollback(self):
+        with self.bounded(self._state.conn):
+            return super().rollback()
+
+    def bounded(self, connection):
+        """Bound a call on `connection`; without one open, peewee's refusal is the answer."""
+        if self.deadline is None or connection is None:
+            return contextlib.nullcontext()
+        return self.deadline.waiting(connection)
 
 
 def open_database(
@@ -206,7 +237,9 @@ def open_database(
             params.update(prefer_psycopg3=True, prepare_threshold=PREPARE_THRESHOLD)
         # psycopg2 reads text as str by itself, in C; peewee's `register_unicode` would send
         # every text value through Python's codec machinery instead.
-        return PostgresqlDatabase(**params, register_unicode=False)
+        database = PostgresqlDatabase(**params, register_unicode=False)
+        database.deadline = None if maintenance else Deadline(WAIT_SECONDS)
+        return database
     raise ValueError(f"unsupported database URL scheme {scheme!r}")
 
 

@@ -24,7 +24,7 @@ PGBOUNCER = Path(os.environ.get("PGBOUNCER_PATH", "/usr/sbin/pgbouncer"))
 SERVER_CONNECTIONS = 3  # fewer than the clients' connections, so server sessions are shared
 
 
-def config(host: str, port: int, listen_port: int, directory: Path) -> str:
+def config(host: str, port: int, listen_port: int, directory: Path, **extra) -> str:
     """Transaction pooling, trust auth; the session settings the service asks for at connect time.
 
     PgBouncer 1.18 refuses a client's `options` startup parameter unless told to
@@ -46,13 +46,14 @@ default_pool_size = {SERVER_CONNECTIONS}
 max_client_conn = 200
 ignore_startup_parameters = options
 logfile = {directory / "pgbouncer.log"}
-"""
+""" + "".join(f"{name} = {value}\n" for name, value in extra.items())
 
 
 class PgBouncer:
     """One PgBouncer relaying to the server of `database_url` until stopped."""
 
-    def __init__(self, database_url: str):
+    def __init__(self, database_url: str, **settings):
+        """`settings`: more of PgBouncer's [pgbouncer] settings, by name."""
         if not PGBOUNCER.exists():
             unavailable(f"{PGBOUNCER} is missing: install it with `bash scripts/prerequisites` "
                         "as root (or `sudo apt-get install pgbouncer`, or set PGBOUNCER_PATH)")
@@ -61,7 +62,7 @@ class PgBouncer:
         self.directory = Path(tempfile.mkdtemp(prefix="pgbouncer-"))
         (self.directory / "userlist.txt").write_text(f'"{server.username or "postgres"}" ""\n')
         ini = self.directory / "pgbouncer.ini"
-        ini.write_text(config(server.hostname, server.port or 5432, self.port, self.directory))
+        ini.write_text(config(server.hostname, server.port or 5432, self.port, self.directory, **settings))
         self.process = subprocess.Popen([str(PGBOUNCER), *_as_user(self.directory), str(ini)],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         self._wait_until_up()
