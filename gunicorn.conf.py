@@ -70,14 +70,15 @@ worker_class = "service.worker.EnvelopeWorker"
 
 # The master kills and replaces a worker silent for this long. The service
 # bounds its own waits well inside it: connecting (3 s), one statement (5 s),
-# a lock (4 s), a dead peer (about 11 s of TCP keepalive); see service/db/connection.py.
+# a lock (4 s), and any call's answer (10 s, service/db/deadline.py), which covers
+# a dead peer and a pooler that holds queries; see service/db/connection.py.
 timeout = number("GUNICORN_TIMEOUT", 30, 1, 3600)
-# Below the database's own bounds a locked table would kill the worker mid-request (gunicorn's
-# HTML 500, no log line, no metric) instead of answering the service's 503.
-MIN_TIMEOUT = 10  # the 5 s statement timeout and the 3 s connect timeout, with room
+# Below the service's own bounds a locked table or a pooler holding queries would kill the
+# worker mid-request (gunicorn's HTML 500, no log line, no metric) instead of answering 503.
+MIN_TIMEOUT = 15  # a connect's 3 s and a call's 10 s, with room
 if timeout < MIN_TIMEOUT:
-    sys.exit(f"error: GUNICORN_TIMEOUT ({timeout}) must be at least {MIN_TIMEOUT}: the database "
-             "waits up to 5 s on a statement (lock_timeout 4 s) before the service answers 503")
+    sys.exit(f"error: GUNICORN_TIMEOUT ({timeout}) must be at least {MIN_TIMEOUT}: the service "
+             "waits up to 10 s for the database's answer to a call before it answers 503")
 # On SIGTERM workers finish the request in hand for up to this long, then exit.
 # 25 s keeps the drain inside the 30 s most platforms allow before SIGKILL.
 graceful_timeout = number("GUNICORN_GRACEFUL_TIMEOUT", 25, 1, 3600)
