@@ -33,10 +33,15 @@ class Deadline:
     @contextlib.contextmanager
     def waiting(self, connection):
         """Bound the call made inside on `connection` (psycopg or psycopg2)."""
+        try:
+            fileno = connection.fileno()
+        except Exception:  # a connection already lost: the call fails at once, with the loss
+            yield
+            return
         if self._watching_pid != os.getpid():  # a new process: a worker forked from the master
             self._watch()
         with self._lock:
-            self._call = (time.monotonic() + self.seconds, connection.fileno())
+            self._call = (time.monotonic() + self.seconds, fileno)
         try:
             yield
         finally:

@@ -98,6 +98,7 @@ def test_smtp_down_for_a_burst_of_50_resets_then_back_delivers_each_once(running
         mail_to(smtp, address, "Reset your password", seconds=60)
     resets = [m for m in smtp.messages if m["Subject"] == "Reset your password"]
     assert sorted(m["To"] for m in resets) == sorted(addresses)  # all 50, none twice
+    print(f"SMTP down for 50 resets, then back: {len(resets)} reset mails, one per address")
 
 
 def test_a_mailer_killed_mid_batch_loses_nothing_and_resends_only_the_same_message(
@@ -128,6 +129,8 @@ def test_a_mailer_killed_mid_batch_loses_nothing_and_resends_only_the_same_messa
         by_id.setdefault(message["Message-ID"], set()).add(message["To"])
     assert all(len(to) == 1 for to in by_id.values())  # a duplicate is the same message
     assert len(set(ids)) == 200
+    print(f"mailer killed mid-batch: {len(ids)} deliveries of 200 messages, "
+          f"{len(ids) - 200} resent with their Message-ID")
     assert OutboxMail.select().where(OutboxMail.state != "sent").count() == 0
 
 
