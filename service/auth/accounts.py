@@ -107,13 +107,7 @@ def rehash(user: User, password_hash: str) -> None:
 
 def log_in(email: str, password: str, passwords: Passwords, throttle: Throttle, address: str) -> User:
     """Authenticate within the failure limits: the attempt is counted before the password is checked."""
-    return log_in_reserved(email, password, passwords, throttle, throttle.reserve_login(email, address))
-
-
-def log_in_reserved(
-    email: str, password: str, passwords: Passwords, throttle: Throttle, reservation
-) -> User:
-    """log_in, its attempt counted already (`Throttle.reserve_login`)."""
+    reservation = throttle.reserve_login(email, address)
     user = authenticate(email, password, passwords)  # a wrong password leaves the attempt counted
     throttle.succeeded(reservation)
     return user

@@ -69,6 +69,7 @@ class AuthHandlers(MfaHandlers, PasskeyHandlers):
             reservation = self.throttle.reserve_login(body["email"], address, count_address=True)
             if reservation.quota is not None:
                 resp.set_headers(reservation.quota.headers())
+            # a wrong password answers 401 and its attempt stays counted
             user = accounts.authenticate(body["email"], body["password"], self.passwords)
         try:
             self.email.check_login(user)

@@ -42,7 +42,8 @@ def run_together(*queries, with_commit=()):
             rows = _send(connection, sql, params)
         except BaseException:
             if own:
-                with contextlib.suppress(Exception):  # a broken connection: its own error is the one to tell
+                # on a broken connection the ROLLBACK fails too: the first error is the one to tell
+                with contextlib.suppress(Exception):
                     _send(connection, "ROLLBACK", [])
             raise
         _finish(connection, with_commit, ["COMMIT"] if own else [])

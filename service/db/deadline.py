@@ -69,6 +69,6 @@ class Deadline:
 
 
 def _shut_down(fileno: int) -> None:
-    """Wake the call blocked on `fileno` with an end of stream; the socket stays the driver's to close."""
+    """Wake the call blocked on `fileno` with an end of stream; the driver still closes it."""
     with contextlib.suppress(OSError), socket.socket(fileno=os.dup(fileno)) as duplicate:
         duplicate.shutdown(socket.SHUT_RDWR)

@@ -13,21 +13,14 @@ import pytest
 from service.db.batch import run_together
 from service.db.connection import bind, open_database
 from service.db.models import AuthThrottle, User, db
-from tests.support.databases import drop_postgres_database, empty_tables, postgres_database
+from tests.support.databases import empty_tables
 from tests.support.inprocess import random_email
 
 
-@pytest.fixture(scope="module")
-def batch_url():
-    url = postgres_database("batch")
-    yield url
-    drop_postgres_database(url)
-
-
 @pytest.fixture(params=[True, False], ids=["psycopg", "psycopg2"])
-def database(request, batch_url):
+def database(request, module_postgres):
     previous = db.obj
-    database = bind(open_database(batch_url, prepared=request.param))
+    database = bind(open_database(module_postgres, prepared=request.param))
     empty_tables(database)
     yield database
     database.close()

@@ -1,4 +1,4 @@
-"""A call to PostgreSQL that waits past its deadline is cut on the client side, and only such a call.
+"""A call to PostgreSQL waiting past its deadline is cut on the client side, and only such a call.
 
 Over real gunicorn and PgBouncer: tests/faults/test_behind_pgbouncer.py.
 """
@@ -10,22 +10,14 @@ import pytest
 
 from service.db.connection import WAIT_SECONDS, open_database
 from service.db.deadline import Deadline
-from tests.support.databases import drop_postgres_database, postgres_database
 
 SHORT = 0.5
 
 
-@pytest.fixture(scope="module")
-def deadline_url():
-    url = postgres_database("deadline")
-    yield url
-    drop_postgres_database(url)
-
-
 @pytest.fixture(params=[True, False], ids=["psycopg", "psycopg2"])
-def short(request, deadline_url):
+def short(request, module_postgres):
     """A request's database whose calls may wait SHORT seconds."""
-    database = open_database(deadline_url, prepared=request.param)
+    database = open_database(module_postgres, prepared=request.param)
     database.deadline = Deadline(SHORT)
     yield database
     database.close()
@@ -47,6 +39,6 @@ def test_calls_within_their_deadline_are_left_alone(short):
     assert short.execute_sql("SELECT 2").fetchone() == (2,)
 
 
-def test_maintenance_commands_have_no_deadline_and_requests_the_service_wide_one(deadline_url):
-    assert open_database(deadline_url, maintenance=True).deadline is None
-    assert open_database(deadline_url).deadline.seconds == WAIT_SECONDS
+def test_maintenance_commands_have_no_deadline_and_requests_the_service_wide_one(module_postgres):
+    assert open_database(module_postgres, maintenance=True).deadline is None
+    assert open_database(module_postgres).deadline.seconds == WAIT_SECONDS

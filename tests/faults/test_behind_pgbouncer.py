@@ -26,7 +26,9 @@ ADVISED = {"query_wait_timeout": 5, "server_connect_timeout": 3, "server_login_r
 def pooled(request, faults_database_url, proxy):
     settings = ADVISED if request.param.endswith("advised") else {}
     pooler = PgBouncer(url_through(faults_database_url, proxy.address), **settings)
-    server = serve_unlimited(pooler.url_for(faults_database_url), DATABASE_PREPARED_STATEMENTS="off")
+    server = serve_unlimited(
+        pooler.url_for(faults_database_url), DATABASE_PREPARED_STATEMENTS="off"  # PgBouncer 1.18
+    )
     yield server
     server.stop()
     pooler.stop()
@@ -51,5 +53,5 @@ def test_with_postgresql_gone_ready_answers_503_well_before_the_worker_timeout(p
     assert all(seconds < TIMEOUT for _, seconds in answers)
     deadline = time.monotonic() + TIMEOUT
     while timed_ready(pooled.url)[0].status_code != 200:
-        assert time.monotonic() < deadline, "the service did not serve again once PostgreSQL was back"
+        assert time.monotonic() < deadline, "no service once PostgreSQL was back"
         time.sleep(0.5)
