@@ -73,12 +73,12 @@ worker_class = "service.worker.EnvelopeWorker"
 # a lock (4 s), and any call's answer (10 s, service/db/deadline.py), which covers
 # a dead peer and a pooler that holds queries; see service/db/connection.py.
 timeout = number("GUNICORN_TIMEOUT", 30, 1, 3600)
-# Below the service's own bounds a locked table or a pooler holding queries would kill the
-# worker mid-request (gunicorn's HTML 500, no log line, no metric) instead of answering 503.
-MIN_TIMEOUT = 15  # a connect's 3 s and a call's 10 s, with room
+# Below the service's own bounds a stalled client, a locked table or a pooler holding queries
+# would have the worker killed mid-request (a 500, no metric) instead of answering 408 or 503.
+MIN_TIMEOUT = 20  # a request's 5 s to arrive (service/worker.py), a connect's 3 s, a call's 10 s
 if timeout < MIN_TIMEOUT:
     sys.exit(f"error: GUNICORN_TIMEOUT ({timeout}) must be at least {MIN_TIMEOUT}: the service "
-             "waits up to 10 s for the database's answer to a call before it answers 503")
+             "waits up to 5 s for a request to arrive and 10 s for the database's answer to a call")
 # On SIGTERM workers finish the request in hand for up to this long, then exit.
 # 25 s keeps the drain inside the 30 s most platforms allow before SIGKILL.
 graceful_timeout = number("GUNICORN_GRACEFUL_TIMEOUT", 25, 1, 3600)

@@ -4,7 +4,9 @@ gunicorn refuses a request it cannot parse (a bad request line, an over-long one
 or too large headers, an unknown transfer coding) before the app sees it, with an HTML page.
 This worker answers the same status with `{"status": "fail", "message": ...}`, an
 `X-Request-ID` and the headers every answer of the service carries. The messages are fixed:
-they never quote what the client sent.
+they never quote what the client sent. A request that has not arrived whole RECEIVE_SECONDS
+after its connection is refused too (408), instead of holding the worker until gunicorn's
+worker timeout kills it.
 
 gunicorn's master imports this module to find the worker class: it imports nothing of the
 service that opens files or state in the process (metrics, logging), only gunicorn.
@@ -12,6 +14,7 @@ service that opens files or state in the process (metrics, logging), only gunico
 
 import json
 import secrets
+import time
 from datetime import datetime
 from ssl import SSLError
 
@@ -20,10 +23,25 @@ from gunicorn.http import errors
 from gunicorn.http.wsgi import Response, default_environ
 from gunicorn.workers.sync import SyncWorker
 
+# How long a client may take to send its whole request (line, headers and body), counted from
+# its connection: a sync worker serves one request at a time, and a client that stops half-way
+# would otherwise hold it until gunicorn's worker timeout kills it. A buffering proxy in front
+# (docs/deploy.md) sends a request at once.
+RECEIVE_SECONDS = 5
+
+
+class ClientTooSlow(Exception):
+    """The request had not arrived RECEIVE_SECONDS after the connection."""
+
+
+TOO_SLOW = f"no whole request {RECEIVE_SECONDS} s after the connection"
+
+
 # Exception classes in gunicorn's order of tests (workers/base.py handle_error), each with the
 # status and reason gunicorn answers and the message the client gets instead of its page.
 REFUSALS = (
     ((errors.InvalidResponseHeader, errors.InvalidResponseHeaderName), None),
+    (ClientTooSlow, (408, "Request Timeout", "The request did not arrive in time")),
     (errors.InvalidRequestLine, (400, "Bad Request", "Malformed request line")),
     (errors.InvalidRequestMethod, (400, "Bad Request", "Malformed request method")),
     (errors.InvalidHTTPVersion, (400, "Bad Request", "Unsupported HTTP version")),
@@ -71,7 +89,13 @@ def envelope_answer(status: int, reason: str, body: bytes, request_id: str, head
 
 
 class EnvelopeWorker(SyncWorker):
-    """A sync worker (one request at a time per process) whose own refusals are the envelope."""
+    """A sync worker (one request at a time per process) whose own refusals are the envelope,
+    and which waits at most RECEIVE_SECONDS for a request to arrive."""
+
+    def handle(self, listener, client, addr):
+        if not self.cfg.is_ssl:  # TLS is a proxy's to end: gunicorn wraps a socket of its own
+            client = Deadlined(client, time.monotonic() + RECEIVE_SECONDS)
+        super().handle(listener, client, addr)
 
     def handle_error(self, req, client, addr, exc):
         """gunicorn's handle_error, its log lines and statuses kept, writing the envelope."""
@@ -111,3 +135,36 @@ class EnvelopeWorker(SyncWorker):
         resp.status = status
         resp.response_length = length
         self.log.access(resp, req, environ, datetime.now() - started)
+
+
+class Deadlined:
+    """A client socket whose reads end at a deadline: past it, ClientTooSlow, which gunicorn
+    hands to handle_error (a socket's own timeout would be logged as a socket error, with a
+    traceback), and which the app's body reader refuses as an incomplete body. Everything
+    else is the socket's."""
+
+    def __init__(self, sock, deadline: float):
+        self._sock, self._deadline = sock, deadline
+
+    def recv(self, size: int, *flags) -> bytes:
+        if self._deadline is None:
+            return self._sock.recv(size, *flags)
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise ClientTooSlow(TOO_SLOW)
+        timeout = self._sock.gettimeout()
+        self._sock.settimeout(left)
+        try:
+            return self._sock.recv(size, *flags)
+        except TimeoutError:
+            raise ClientTooSlow(TOO_SLOW) from None
+        finally:
+            self._sock.settimeout(timeout)
+
+    def settimeout(self, timeout) -> None:
+        """A caller with a timeout of its own (gunicorn's lingering close) reads on its terms."""
+        self._deadline = None
+        self._sock.settimeout(timeout)
+
+    def __getattr__(self, name):
+        return getattr(self._sock, name)

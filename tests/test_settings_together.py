@@ -39,4 +39,4 @@ def test_gunicorn_refuses_the_refresh_lifetime_below_the_access_lifetime_in_one_
 @pytest.mark.server
 def test_gunicorn_refuses_a_worker_timeout_below_the_database_bounds_in_one_line():
     result = start_gunicorn(GUNICORN_TIMEOUT="3")
-    assert_refused_in_one_line(result, "error: GUNICORN_TIMEOUT (3) must be at least 15")
+    assert_refused_in_one_line(result, "error: GUNICORN_TIMEOUT (3) must be at least 20")

@@ -7,9 +7,11 @@ import re
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
+from service.worker import RECEIVE_SECONDS
 from tests.support.gunicorn import ROOT, serve
 
 pytestmark = pytest.mark.server
@@ -35,6 +37,9 @@ REFUSED = {
     "unknown transfer coding": (
         b"PUT /api/v1/widgets/any HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: x-custom\r\n\r\n",
         501, "x-custom"),
+    # sent, then nothing: the head never ends (RECEIVE_SECONDS later, 408, not a killed worker)
+    "headers that never end": (b"GET /health HTTP/1.1\r\nHost: x\r\n", 408, "health"),
+    "a request line that never ends": (b"GET /health HTTP/1.1", 408, "health"),
 }
 
 
@@ -42,6 +47,7 @@ REFUSED = {
 def gunicorn(database_url):
     """gunicorn -c gunicorn.conf.py; no refusal reaches the database."""
     running = serve(database_url)
+    running.wait_for_boot_lines(2)
     yield running
     running.stop()
 
@@ -103,3 +109,15 @@ def test_the_worker_module_leaves_metrics_and_logging_to_the_workers():
     found = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                            text=True, check=True)
     assert found.stdout.strip() == "['service.worker']"
+
+
+def test_a_body_that_stops_half_way_answers_400_within_the_receive_bound(gunicorn):
+    """The head arrived, the body stops: the app refuses it as incomplete once the bound is
+    past, long before gunicorn's worker timeout would kill the worker."""
+    head = (b"POST /api/v1/auth/register HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n")
+    started = time.monotonic()
+    status, headers, body = exchange(gunicorn, head + b'{"email": "slow@exam')
+    assert status == 400 and json.loads(body)["status"] == "fail"
+    assert time.monotonic() - started < RECEIVE_SECONDS + 3
+    assert "WORKER TIMEOUT" not in gunicorn.errors()

@@ -65,6 +65,14 @@ class Gunicorn:
         self.stop()
         raise RuntimeError(f"gunicorn did not answer within {seconds} s")
 
+    def wait_for_boot_lines(self, count: int, seconds: float = 30) -> None:
+        """Until `count` workers have logged their boot (at info level): a test that reads the
+        log lines its requests cause then finds no late boot among them."""
+        deadline = time.monotonic() + seconds
+        while self.errors().count("Booting worker") < count:
+            assert time.monotonic() < deadline, self.errors()
+            time.sleep(0.05)
+
     def errors(self) -> str:
         """What gunicorn wrote to standard error so far."""
         self.stderr.seek(0)
