@@ -118,6 +118,6 @@ def test_a_body_that_stops_half_way_answers_400_within_the_receive_bound(gunicor
             b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n")
     started = time.monotonic()
     status, headers, body = exchange(gunicorn, head + b'{"email": "slow@exam')
-    assert status == 400 and json.loads(body)["status"] == "fail"
+    assert status == 400 and json.loads(body)["status"] == "fail" and headers["x-request-id"]
     assert time.monotonic() - started < RECEIVE_SECONDS + 3
     assert "WORKER TIMEOUT" not in gunicorn.errors()
