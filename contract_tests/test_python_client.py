@@ -293,18 +293,24 @@ def accounts(generation):
             "models": importlib.import_module(f"{PACKAGE}.models")}
 
 
+def registered_with(api: dict, server, email: str) -> tuple:
+    """Register `email` through the generated client: an anonymous client and the new user's."""
+    anonymous = api["client"].Client(base_url=server.url, raise_on_unexpected_status=True)
+    registered = api["auth_register"].sync(
+        client=anonymous, body=api["models"].Credentials(email=email, password=PASSWORD)
+    )
+    assert isinstance(registered, api["models"].TokenIssued)
+    user = api["client"].AuthenticatedClient(base_url=server.url, token=registered.access_token)
+    return anonymous, user
+
+
 def test_generated_client_resets_a_password_and_verifies_an_address_from_real_mail(
     accounts, mailing_server
 ):
     api, models = accounts, accounts["models"]
     server, inbox = mailing_server
-    anonymous = api["client"].Client(base_url=server.url, raise_on_unexpected_status=True)
     email, new_password = "reset.user@example.com", "a brand new passphrase"
-    registered = api["auth_register"].sync(
-        client=anonymous, body=models.Credentials(email=email, password=PASSWORD)
-    )
-    assert isinstance(registered, models.TokenIssued)
-    old = api["client"].AuthenticatedClient(base_url=server.url, token=registered.access_token)
+    anonymous, old = registered_with(api, server, email)
     first = inbox.key(email, "Verify your email address")
     resent = api["auth_resend_verification"].sync_detailed(
         client=anonymous, body=models.EmailRequest(email=email)
@@ -345,12 +351,8 @@ def test_generated_client_resets_a_password_and_verifies_an_address_from_real_ma
 def test_generated_client_moves_an_account_to_a_new_address_from_real_mail(accounts, mailing_server):
     api, models = accounts, accounts["models"]
     server, inbox = mailing_server
-    anonymous = api["client"].Client(base_url=server.url, raise_on_unexpected_status=True)
     email, new = "moving.user@example.com", "moved.user@example.com"
-    token = api["auth_register"].sync(
-        client=anonymous, body=models.Credentials(email=email, password=PASSWORD)
-    ).access_token
-    user = api["client"].AuthenticatedClient(base_url=server.url, token=token)
+    anonymous, user = registered_with(api, server, email)
 
     asked = api["auth_change_email"].sync_detailed(
         client=user, body=models.EmailChange(new_email=new, current_password=PASSWORD)

@@ -2,9 +2,10 @@
 real gunicorn: refused 400 with the envelope, whole, and nothing it held is done."""
 
 import json
-import socket
 
 import pytest
+
+from tests.support.raw_http import exchange
 
 pytestmark = pytest.mark.server
 
@@ -13,18 +14,8 @@ FORM = "application/x-www-form-urlencoded"
 
 def send(server, head: str, body: bytes, *, stop_sending: bool = False) -> tuple[int, dict, bytes]:
     """Send a request's head and body bytes; its answer's status, headers (lower-case) and body."""
-    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
-        connection.sendall(f"{head}Host: x\r\nConnection: close\r\n\r\n".encode() + body)
-        if stop_sending:
-            connection.shutdown(socket.SHUT_WR)
-        answer = b""
-        while chunk := connection.recv(65536):
-            answer += chunk
-    head_part, _, body_part = answer.partition(b"\r\n\r\n")
-    status_line, *fields = head_part.decode("latin-1").split("\r\n")
-    headers = {name.strip().lower(): value.strip() for name, _, value in
-               (field.partition(":") for field in fields)}
-    return int(status_line.split()[1]), headers, body_part
+    data = f"{head}Host: x\r\nConnection: close\r\n\r\n".encode() + body
+    return exchange(server, data, stop_sending=stop_sending)
 
 
 def post_form(server, path: str, form: bytes, declared: int) -> tuple[int, dict, bytes]:

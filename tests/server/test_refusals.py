@@ -4,7 +4,6 @@ the client sent, and one well-formed log line."""
 
 import json
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ import pytest
 
 from service.worker import RECEIVE_SECONDS
 from tests.support.gunicorn import ROOT, serve
+from tests.support.raw_http import exchange
 
 pytestmark = pytest.mark.server
 
@@ -50,20 +50,6 @@ def gunicorn(database_url):
     running.wait_for_boot_lines(2)
     yield running
     running.stop()
-
-
-def exchange(server, data: bytes) -> tuple[int, dict, bytes]:
-    """Write raw bytes to the server; its answer's status, headers (lower-case names) and body."""
-    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
-        connection.sendall(data)
-        answer = b""
-        while chunk := connection.recv(65536):
-            answer += chunk
-    head, _, body = answer.partition(b"\r\n\r\n")
-    status_line, *fields = head.decode("latin-1").split("\r\n")
-    headers = {name.strip().lower(): value.strip() for name, _, value in
-               (field.partition(":") for field in fields)}
-    return int(status_line.split()[1]), headers, body
 
 
 @pytest.mark.parametrize("case", REFUSED)
