@@ -301,8 +301,24 @@ def _format_checker(formats: dict) -> FormatChecker:
     checker.checkers = dict(oas30_format_checker.checkers)
     checker.checks("email")(_is_email)
     for name, check in formats.items():
-        checker.checks(name, raises=ValueError)(lambda value, check=check: check(value) or True)
+        checker.checks(name, raises=Explained)(_explaining(check))
     return checker
+
+
+class Explained(ValueError):
+    """A service format check's own words for what is wrong with a value, fit to show the
+    client; a library check's ValueError (`uuid.UUID`'s, say) speaks of Python instead."""
+
+
+def _explaining(check):
+    """`check` as a format predicate whose refusals carry their explanation as Explained."""
+    def checked(value) -> bool:
+        try:
+            check(value)
+        except ValueError as refused:
+            raise Explained(str(refused)) from refused
+        return True
+    return checked
 
 
 # jsonschema's stock `email` check only looks for an "@"; this is RFC 5321, the reading
@@ -462,26 +478,29 @@ def _problems(validator, instance, name: str | None) -> dict:
 def _describe(error, name: str | None):
     """Yield (field, message) pairs for one jsonschema error."""
     kind, limit, schema, value = error.validator, error.validator_value, error.schema, error.instance
+    where = ".".join(filter(None, [name, *(str(part) for part in error.absolute_path)]))
     if kind == "required":
         for missing in limit:
             if isinstance(value, dict) and missing not in value:
-                yield missing, f"{missing} is required"
+                field_name = _within(where, missing)
+                yield field_name, f"{field_name} is required"
         return
     if kind == "additionalProperties" and isinstance(value, dict):
         known = schema.get("properties", {})
         accepted = ", ".join(known) or "none"
         extras = [extra for extra in value if extra not in known]
         for extra in extras[:UNKNOWN_NAMED]:
-            yield _key(extra), f"{_show(extra)} is not an accepted field; accepted: {accepted}"
+            yield (_key(_within(where, extra)),
+                   f"{_show(extra)} is not an accepted field; accepted: {accepted}")
         if len(extras) > UNKNOWN_NAMED:
             more = len(extras) - UNKNOWN_NAMED
-            yield BODY_FIELD, f"{more} more fields are not accepted either; accepted: {accepted}"
+            yield (where or BODY_FIELD,
+                   f"{more} more fields are not accepted either; accepted: {accepted}")
         return
-    path = ".".join(str(part) for part in error.absolute_path)
-    field_name = ".".join(filter(None, [name, path])) or BODY_FIELD
+    field_name = where or BODY_FIELD
     secret = holds_secret(schema)
     subject = field_name if secret else _show(value)
-    if kind == "format" and isinstance(error.cause, ValueError) and not secret:
+    if kind == "format" and isinstance(error.cause, Explained) and not secret:
         yield field_name, str(error.cause)
         return
     yield field_name, _message(kind, limit, schema, subject, field_name)
@@ -494,7 +513,7 @@ def _message(kind, limit, schema, subject: str, field_name: str) -> str:
     if kind == "format" or (kind == "pattern" and schema.get("format") not in (None, "password")):
         return f"{subject} is not a valid {schema['format']}"
     if kind == "pattern":
-        hint = schema.get("description")
+        hint = " ".join(schema.get("description", "").split())  # one line, as the spec's prose wraps
         return f"{subject} is not a valid {field_name}" + (f": {hint}" if hint else "")
     if kind == "enum":
         return f"{subject} is not one of {', '.join(_show(v) for v in limit)}"
@@ -527,6 +546,11 @@ def holds_secret(schema) -> bool:
         pending += [item.get(key) for key in ("items", "additionalProperties", "not")]
         pending += [sub for key in ("allOf", "anyOf", "oneOf") for sub in item.get(key, [])]
     return False
+
+
+def _within(where: str, member: str) -> str:
+    """The dotted name of an object's member, e.g. "credential.response.signature"."""
+    return f"{where}.{member}" if where else member
 
 
 def _key(name: str) -> str:

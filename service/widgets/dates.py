@@ -149,7 +149,10 @@ def _deadline_day(text: str, this_year: int) -> dt.date:
     if _is_bare_date(first, _PROBE_A) and _is_bare_date(second, _PROBE_B):
         return first.date()
     if first == second and first.tzinfo is not None:  # every field given, the zone included
-        moment = _utc_naive(first)
+        try:
+            moment = _utc_naive(first)
+        except OverflowError:  # in UTC before year 1 or after 9999: not the end of a UTC day
+            raise DeadlineError.time_of_day(text) from None
         if moment.time() == _END_OF_DAY:
             return moment.date()
     raise DeadlineError.time_of_day(text)

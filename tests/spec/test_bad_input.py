@@ -3,7 +3,7 @@
 import pytest
 
 from service.db.models import User
-from tests.support.inprocess import PASSWORD, assert_envelope
+from tests.support.inprocess import PASSWORD, admin_token, assert_envelope, bearer
 
 REGISTER = "/api/v1/auth/register"
 JSON = {"Content-Type": "application/json"}
@@ -111,3 +111,30 @@ def test_injection_shaped_input_is_refused_or_stored_harmlessly(client, email):
     response = client.simulate_post(REGISTER, json={"email": email, "password": PASSWORD})
     assert response.status_code in (201, 400)
     assert User.select().count() == (1 if response.status_code == 201 else 0)
+
+
+@pytest.mark.parametrize("deadline", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+00:01"])
+def test_a_deadline_beyond_the_calendar_in_utc_is_400(client, deadline):
+    body = {"name": "far", "info_url": "https://example.com", "deadline": deadline}
+    response = client.simulate_post("/api/v1/widgets", json=body, headers=bearer(admin_token(client)))
+    assert_envelope(response, 400, "Input payload validation failed")
+    assert response.json["errors"]["deadline"].startswith(f"{deadline} is not a valid date")
+
+
+@pytest.mark.parametrize("public_id", ["not-a-uuid", "12345678-1234-1234-1234-12345678901G"])
+def test_a_malformed_uuid_is_named_in_the_contracts_words(client, public_id):
+    """Not in Python's: `uuid.UUID`'s own error ("badly formed hexadecimal UUID string")."""
+    response = client.simulate_get(f"/api/v1/users/{public_id}", headers=bearer(admin_token(client)))
+    assert_envelope(response, 400)
+    assert response.json["errors"] == {"public_id": f"{public_id} is not a valid uuid"}
+
+
+def test_a_missing_nested_member_is_named_by_its_path(client):
+    credential = {"id": "AQID", "rawId": "AQID", "type": "public-key", "response": {}}
+    body = {"ceremony": "0b6e2ab5-1f0e-4c3a-9d4e-6a1f2b3c4d5e", "credential": credential}
+    response = client.simulate_post("/api/v1/auth/passkeys/login", json=body)
+    assert_envelope(response, 400, "Input payload validation failed")
+    errors = response.json["errors"]
+    assert errors["credential.response.clientDataJSON"] == (
+        "credential.response.clientDataJSON is required")
+    assert "clientDataJSON" not in errors

@@ -161,6 +161,13 @@ def test_parse_deadline_refuses_a_time_of_day(text):
         parse_deadline(text, TODAY)
 
 
+@pytest.mark.parametrize("text", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+00:01"])
+def test_parse_deadline_refuses_an_instant_outside_the_calendar_in_utc(text):
+    """In UTC these fall in year 10000 and year 0, which datetime cannot hold."""
+    with pytest.raises(DeadlineError, match="is not a valid date: a deadline is a whole day"):
+        parse_deadline(text, TODAY)
+
+
 @pytest.mark.parametrize("text", ["Dec 2030", "2030", "December 31", "Monday", "12"])
 def test_parse_deadline_refuses_an_incomplete_date(text):
     with pytest.raises(DeadlineError, match="is not a valid date"):
