@@ -9,7 +9,7 @@ per-request cost a gunicorn sync worker pays:
 - persistent: one connection per worker, opened on first use and kept (what
   the service does: peewee's default, plus a one-poll liveness check of the
   socket before each request);
-- pool: peewee's PooledPostgresqlDatabase, checked out at the start of each
+- pool: peewee's PooledDatabase in front of the service's database class, checked out at the start of each
   request and returned at the end (check-out runs a liveness query);
 - per-request: a new connection opened and closed around every request.
 
@@ -27,7 +27,7 @@ from urllib.parse import urlparse
 
 import falcon.testing
 import psycopg2
-from playhouse.pool import PooledPostgresqlDatabase
+from playhouse.pool import PooledDatabase
 from psycopg2 import sql
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from service.app import create_app
 from service.auth import accounts
 from service.auth.passwords import Passwords
-from service.db.connection import bind, migrate, open_database, postgres_options
+from service.db.connection import PostgresqlDatabase, bind, migrate, open_database, postgres_options
 from service.settings import Settings
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/widget_api_bench_connections"
@@ -70,13 +70,20 @@ def per_request(app, database):
     return wsgi
 
 
-def pooled(url: str) -> PooledPostgresqlDatabase:
+class PooledServiceDatabase(PooledDatabase, PostgresqlDatabase):
+    """peewee's pool in front of the service's database class, so each call is bounded as the
+    service bounds it and the two strategies differ only in how they hold a connection."""
+
+
+def pooled(url: str) -> PooledServiceDatabase:
     """A peewee pool with the same connection parameters the service uses."""
     plain = open_database(url)
     same_driver = {"prefer_psycopg3": True} if "prepare_threshold" in plain.connect_params else {}
-    return PooledPostgresqlDatabase(
+    pool = PooledServiceDatabase(
         plain.database, max_connections=4, stale_timeout=300, **same_driver, **plain.connect_params
     )
+    pool.deadline = plain.deadline
+    return pool
 
 
 def strategies(url: str) -> dict:
