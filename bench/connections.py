@@ -9,8 +9,8 @@ per-request cost a gunicorn sync worker pays:
 - persistent: one connection per worker, opened on first use and kept (what
   the service does: peewee's default, plus a one-poll liveness check of the
   socket before each request);
-- pool: peewee's PooledDatabase in front of the service's database class, checked out at the start of each
-  request and returned at the end (check-out runs a liveness query);
+- pool: peewee's PooledDatabase in front of the service's database class, checked out
+  at the start of each request and returned at the end (check-out runs a liveness query);
 - per-request: a new connection opened and closed around every request.
 
 It creates and drops its own PostgreSQL database (default
