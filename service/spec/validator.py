@@ -513,7 +513,8 @@ def _message(kind, limit, schema, subject: str, field_name: str) -> str:
     if kind == "format" or (kind == "pattern" and schema.get("format") not in (None, "password")):
         return f"{subject} is not a valid {schema['format']}"
     if kind == "pattern":
-        hint = " ".join(schema.get("description", "").split())  # one line, as the spec's prose wraps
+        # one line: the spec's prose wraps
+        hint = " ".join(schema.get("description", "").split())
         return f"{subject} is not a valid {field_name}" + (f": {hint}" if hint else "")
     if kind == "enum":
         return f"{subject} is not one of {', '.join(_show(v) for v in limit)}"

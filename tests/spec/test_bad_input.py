@@ -116,7 +116,8 @@ def test_injection_shaped_input_is_refused_or_stored_harmlessly(client, email):
 @pytest.mark.parametrize("deadline", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+00:01"])
 def test_a_deadline_beyond_the_calendar_in_utc_is_400(client, deadline):
     body = {"name": "far", "info_url": "https://example.com", "deadline": deadline}
-    response = client.simulate_post("/api/v1/widgets", json=body, headers=bearer(admin_token(client)))
+    headers = bearer(admin_token(client))
+    response = client.simulate_post("/api/v1/widgets", json=body, headers=headers)
     assert_envelope(response, 400, "Input payload validation failed")
     assert response.json["errors"]["deadline"].startswith(f"{deadline} is not a valid date")
 
@@ -124,7 +125,8 @@ def test_a_deadline_beyond_the_calendar_in_utc_is_400(client, deadline):
 @pytest.mark.parametrize("public_id", ["not-a-uuid", "12345678-1234-1234-1234-12345678901G"])
 def test_a_malformed_uuid_is_named_in_the_contracts_words(client, public_id):
     """Not in Python's: `uuid.UUID`'s own error ("badly formed hexadecimal UUID string")."""
-    response = client.simulate_get(f"/api/v1/users/{public_id}", headers=bearer(admin_token(client)))
+    headers = bearer(admin_token(client))
+    response = client.simulate_get(f"/api/v1/users/{public_id}", headers=headers)
     assert_envelope(response, 400)
     assert response.json["errors"] == {"public_id": f"{public_id} is not a valid uuid"}
 
